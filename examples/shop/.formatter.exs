@@ -1,0 +1,5 @@
+[
+  import_deps: [:ecto, :ecto_sql, :oban, :phoenix],
+  plugins: [Phoenix.LiveView.HTMLFormatter],
+  inputs: ["*.{heex,ex,exs}", "{config,lib,test}/**/*.{heex,ex,exs}", "priv/*/migrations/*.exs"]
+]

@@ -1,0 +1,221 @@
+"""The review pipeline every face shares.
+
+1. List the project's source files (`model.layout`).
+2. For each file: its cached result by content hash, or parse it and run the
+   file rules, in parallel across cores (`worker`).
+3. Assemble the project from every file's facts and run the project rules.
+4. Fingerprint every finding, then apply the configuration (rule selection,
+   severities, confidence floor), suppression comments, the focus path and
+   the baseline.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import msgspec
+
+from ..model.layout import Layout, source_files
+from ..model.project import Project
+from ..rules import Finding, ProjectRule, all_rules
+from ..rules.source import AnalysisError
+from ..source.directives import Directive
+from ..source.document import Span
+from .cache import Cache
+from .config import Config
+from .fingerprint import assign_fingerprints
+from .worker import FileResult, analyze_batch, analyze_file, issue_result
+
+_DECODER = msgspec.msgpack.Decoder(FileResult)
+_PARALLEL_MIN_FILES = 48
+_BATCH_BYTES = 256 * 1024
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class ReviewResult:
+    project: Project
+    findings: list[Finding]
+    config: Config
+    suppressed: int = 0
+    baselined: int = 0
+    hidden: int = 0  # below the confidence floor or deselected
+    cached: int = 0
+    all_findings: list[Finding] = field(default_factory=list)  # fingerprinted, before filters
+
+    @property
+    def files(self) -> int:
+        return len(self.project.files)
+
+
+def review(
+    layout: Layout,
+    config: Config,
+    *,
+    cache: Cache,
+    jobs: int | None = None,
+    progress: Progress | None = None,
+    baseline: set[str] | None = None,
+) -> ReviewResult:
+    paths = source_files(layout, config.exclude)
+    results, cached = _analyze(layout.root, paths, config, cache, jobs, progress)
+    project = Project(layout, {path: results[path].facts for path in paths})
+    raw = [finding for path in paths for finding in results[path].findings]
+    raw.extend(_project_findings(project))
+    raw = assign_fingerprints(raw, lambda path: _read_lines(layout.root / path))
+    result = ReviewResult(project, [], config, cached=cached, all_findings=raw)
+    directives = {path: facts.directives for path, facts in project.files.items() if facts.directives}
+    for finding in raw:
+        if not layout.in_focus(finding.location.path):
+            continue
+        if not config.keeps(finding):
+            result.hidden += 1
+        elif _suppressed(finding, directives.get(finding.location.path, ())):
+            result.suppressed += 1
+        elif baseline is not None and finding.fingerprint in baseline:
+            result.baselined += 1
+        else:
+            severity = config.severity_of(finding)
+            if severity is not finding.severity:
+                finding = msgspec.structs.replace(finding, severity=severity)
+            result.findings.append(finding)
+    result.findings.sort(key=Finding.sort_key)
+    cache.prune()
+    return result
+
+
+# -- per-file phase -------------------------------------------------------------
+
+
+def _analyze(
+    root: Path, paths: list[str], config: Config, cache: Cache, jobs: int | None, progress: Progress | None
+) -> tuple[dict[str, FileResult], int]:
+    results: dict[str, FileResult] = {}
+    todo: list[tuple[str, bytes, str]] = []
+    total = len(paths)
+    for path in paths:
+        result, job = _lookup(root, path, config, cache)
+        if result is not None:
+            results[path] = result
+        else:
+            todo.append(job)
+    cached = len(results)
+    if progress:
+        progress(len(results), total)
+    for path, result in _run(todo, cache, jobs):
+        results[path] = result
+        if progress:
+            progress(len(results), total)
+    return results, cached
+
+
+def _lookup(root: Path, path: str, config: Config, cache: Cache):
+    """A file's cached or immediate result, or the job to compute it."""
+    full = root / path
+    try:
+        size = full.stat().st_size
+        if size > config.max_file_size:
+            return issue_result(
+                path, "too_large", f"file is {size:,} bytes, above max-file-size ({config.max_file_size:,}); not reviewed"
+            ), None
+        data = full.read_bytes()
+    except OSError as err:
+        return issue_result(path, "unreadable", f"cannot read file: {err.strerror or err}"), None
+    key = cache.key(path, data)
+    return cache.load(key), (path, data, key)
+
+
+def _run(todo: list[tuple[str, bytes, str]], cache: Cache, jobs: int | None) -> Iterable[tuple[str, FileResult]]:
+    workers = jobs or _cpu_count()
+    if workers <= 1 or len(todo) < _PARALLEL_MIN_FILES:
+        for path, data, key in todo:
+            result = analyze_file(path, data)
+            cache.store(key, msgspec.msgpack.encode(result))
+            yield path, result
+        return
+    directory = str(cache.directory.parent) if cache.directory else None
+    batches = _batches(todo, workers)
+    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+    pool = context.Pool(workers, initializer=_ignore_sigint)
+    try:
+        for batch in pool.imap_unordered(_analyze_batch_star, [(batch, directory) for batch in batches]):
+            for path, payload in batch:
+                yield path, _DECODER.decode(payload)
+        pool.close()
+    finally:
+        pool.terminate()
+        pool.join()
+
+
+def _analyze_batch_star(args):
+    return analyze_batch(*args)
+
+
+def _batches(todo: list[tuple[str, bytes, str]], workers: int) -> list[list[tuple[str, bytes, str]]]:
+    """Split jobs into batches of about `_BATCH_BYTES`, biggest files first, so
+    workers finish together and IPC stays cheap."""
+    ordered = sorted(todo, key=lambda job: -len(job[1]))
+    limit = max(min(_BATCH_BYTES, sum(len(j[1]) for j in todo) // (workers * 4)), 1)
+    batches: list[list[tuple[str, bytes, str]]] = [[]]
+    size = 0
+    for job in ordered:
+        if batches[-1] and size + len(job[1]) > limit:
+            batches.append([])
+            size = 0
+        batches[-1].append(job)
+        size += len(job[1])
+    return batches
+
+
+def _ignore_sigint() -> None:
+    # The parent handles Ctrl-C and terminates the pool; workers stay quiet.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _cpu_count() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+# -- project phase --------------------------------------------------------------
+
+
+def _project_findings(project: Project) -> list[Finding]:
+    findings: list[Finding] = []
+    for rule in all_rules():
+        if not isinstance(rule, ProjectRule):
+            continue
+        try:
+            findings.extend(rule.check(project))
+        except (Exception, RecursionError) as err:
+            anchor = "mix.exs" if "mix.exs" in project.files else next(iter(project.files), "mix.exs")
+            message = f"rule {rule.id} failed on the project: {type(err).__name__}: {err}"
+            findings.append(AnalysisError().finding(anchor, Span(1, 1, 1, 1), message))
+    return findings
+
+
+def _suppressed(finding: Finding, directives: tuple[Directive, ...]) -> bool:
+    line = finding.location.line
+    for directive in directives:
+        if directive.target_line in (0, line) and any(
+            finding.rule == name or finding.family == name for name in directive.rules
+        ):
+            return True
+    return False
+
+
+def _read_lines(path: Path) -> list[str]:
+    try:
+        # Split on "\n" only, as the parser counts lines (str.splitlines also splits on \f, \x1c...).
+        return [line.rstrip("\r") for line in path.read_bytes().decode("utf-8", "replace").split("\n")]
+    except OSError:
+        return []

@@ -1,0 +1,31 @@
+"""The project as a whole: its layout and the facts of every file.
+
+Cross-file rules and the faces read this; it is rebuilt each run from cached
+per-file facts, so it must stay cheap to assemble.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from .facts import FileFacts, ModuleFacts
+from .layout import Layout
+
+
+@dataclass
+class Project:
+    layout: Layout
+    files: dict[str, FileFacts] = field(default_factory=dict)
+
+    @cached_property
+    def modules(self) -> dict[str, tuple[FileFacts, ModuleFacts]]:
+        """Every module by name, with the file that defines it (first definition wins)."""
+        found: dict[str, tuple[FileFacts, ModuleFacts]] = {}
+        for facts in self.files.values():
+            for module in facts.modules:
+                found.setdefault(module.name, (facts, module))
+        return found
+
+    def files_of_kind(self, kind: str) -> list[FileFacts]:
+        return [f for f in self.files.values() if kind in f.kinds]

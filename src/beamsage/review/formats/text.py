@@ -1,0 +1,51 @@
+"""Plain text for a terminal: findings grouped by file, each with its source line."""
+
+from __future__ import annotations
+
+import click
+
+from ...rules import Finding, Severity
+from ..report import Report
+
+_COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+
+
+def render(report: Report, color: bool) -> str:
+    def style(value: str, **kwargs) -> str:
+        return click.style(value, **kwargs) if color else value
+
+    out: list[str] = []
+    for path, findings in report.by_file().items():
+        out.append(style(path, bold=True, underline=True))
+        for finding in findings:
+            out.extend(_finding(report, finding, style))
+        out.append("")
+    status = report.summary()
+    if report.failed:
+        status += f" Failing: findings at or above `{report.fail_on.value}`."
+    out.append(style(status, bold=True, fg="red" if report.failed else "green"))
+    return "\n".join(out) + "\n"
+
+
+def _finding(report: Report, finding: Finding, style) -> list[str]:
+    loc = finding.location
+    head = (
+        f"  {loc.line}:{loc.column}  "
+        f"{style(finding.severity.value, fg=_COLORS[finding.severity], bold=True)}  "
+        f"{style(finding.rule, bold=True)}  "
+        f"{style(f'({finding.confidence.value} confidence)', dim=True)}"
+    )
+    lines = [head, f"    {finding.message}"]
+    source = report.source_line(finding)
+    if source.strip():
+        number = str(loc.line)
+        gutter = " " * len(number)
+        expanded = source.expandtabs(4)
+        start = len(source[: loc.column - 1].expandtabs(4))
+        end_column = loc.end_column if loc.end_line == loc.line and loc.end_column > loc.column else len(source) + 1
+        width = max(len(source[: end_column - 1].expandtabs(4)) - start, 1)
+        lines.append(f"    {style(number, dim=True)} | {expanded}")
+        lines.append(f"    {gutter} | {' ' * start}{style('^' * width, fg=_COLORS[finding.severity])}")
+    if finding.fix:
+        lines.append(f"    {style('fix:', fg='green')} {finding.fix}")
+    return lines

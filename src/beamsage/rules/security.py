@@ -1,0 +1,366 @@
+"""Security rules: untrusted data reaching dangerous functions.
+
+Shared judgement for every rule here:
+
+- Only code that runs at run time counts: module bodies, macros outside
+  `quote`, tests, config files, `mix.exs`, migrations and Mix tasks run on
+  the developer's data, not an attacker's.
+- A literal or compile-time constant argument is never reported.
+- Confidence: high when the local data flow shows the value comes from the
+  request (or an HTTP response), and the message names that path; medium in
+  modules that handle requests (controllers, LiveViews, channels, plugs,
+  templates); low elsewhere.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+from tree_sitter import Node
+
+from ..model.flow import Origin
+from ..model.kinds import REQUEST_HANDLERS
+from ..model.parsed import ParsedFile
+from ..source.syntax import Call, atom_value, is_constant, is_interpolated, operator, text
+from .base import Confidence, FileRule, Finding, Severity, register
+
+_NOT_RUNTIME_KINDS = frozenset({"test", "test_support", "config", "mix", "migration"})
+
+
+def _reviewable(file: ParsedFile) -> bool:
+    return not (file.kinds & _NOT_RUNTIME_KINDS)
+
+
+def _runtime_calls(file: ParsedFile) -> Iterator[Call]:
+    for call in file.outline.calls:
+        if call.runs_at_runtime and not (call.module_def and call.module_def.name.startswith("Mix.Tasks.")):
+            yield call
+
+
+def _judge(file: ParsedFile, call: Call, value: Node | None) -> tuple[Confidence, Origin | None]:
+    """Confidence that `value`, an argument of `call`, is attacker-controlled."""
+    if call.owner is not None and value is not None:
+        origin = file.flow(call.owner).origin(value)
+        if origin is not None:
+            return Confidence.HIGH, origin
+    if call.in_template or set(file.kinds_of(call.module_def)) & REQUEST_HANDLERS:
+        return Confidence.MEDIUM, None
+    return Confidence.LOW, None
+
+
+def _captured_subject(call: Call) -> Node | None:
+    """For `Enum.map(list, &String.to_atom/1)`, the `list` the capture is applied to."""
+    node = call.node.parent.parent if call.node.parent else None  # `/` then `&`
+    args = node.parent if node is not None else None
+    outer = args.parent if args is not None and args.type == "arguments" else None
+    if outer is None or outer.type != "call":
+        return None
+    parent = outer.parent
+    if parent is not None and parent.type == "binary_operator" and operator(parent) == "|>":
+        return parent.child_by_field_name("left")
+    return args.named_children[0] if args.named_children and args.named_children[0] != node else None
+
+
+def _shown(value: Node | None) -> str:
+    """A short quote of the code that holds the value."""
+    shown = " ".join(text(value).split())
+    return f"`{shown if len(shown) <= 40 else shown[:37] + '...'}`" if value is not None else "its argument"
+
+
+def _because(origin: Origin | None, value: Node | None = None) -> str:
+    if origin is None:
+        return ""
+    return f"; the value {origin.describe(text(value) if value is not None else None)}"
+
+
+@register
+class UnsafeAtomConversion(FileRule):
+    """Atoms created at run time from data that may come from outside.
+
+    ## What it finds
+
+    `String.to_atom/1`, `List.to_atom/1`, `:erlang.binary_to_atom/1,2`,
+    `:erlang.list_to_atom/1` and `Module.concat/1,2` on a value that is not a
+    literal; interpolated atoms (`:"user_#{role}"`, `"#{key}": value`,
+    `~w(#{x})a`); `Jason.decode/2` and `Poison.decode/2` with `keys: :atoms`;
+    and captures such as `Enum.map(fields, &String.to_atom/1)`. Confidence is
+    high when the value is shown to come from request parameters, a socket
+    payload or an HTTP response.
+
+    ## Why it matters
+
+    Atoms are never garbage-collected and the atom table is fixed in size
+    (1,048,576 by default). Every distinct string an attacker sends becomes a
+    new atom; once the table is full the whole BEAM node crashes, taking every
+    user's connection with it. This is a denial of service that needs no
+    authentication when the value comes from params.
+
+    ## Example
+
+    ```elixir
+    def index(conn, %{"sort" => sort}) do
+      products = Catalog.list_products(order_by: String.to_atom(sort))
+      render(conn, :index, products: products)
+    end
+    ```
+
+    ## Use instead
+
+    Map the accepted strings explicitly, or use `String.to_existing_atom/1`
+    (which raises instead of creating a new atom), and decode JSON with
+    `keys: :atoms!` or string keys:
+
+    ```elixir
+    @sortable %{"name" => :name, "price" => :price}
+
+    def index(conn, params) do
+      sort = Map.get(@sortable, params["sort"], :name)
+      products = Catalog.list_products(order_by: sort)
+      render(conn, :index, products: products)
+    end
+    ```
+    """
+
+    id = "Security.UnsafeAtomConversion"
+    severity = Severity.WARNING
+    confidence = Confidence.MEDIUM
+    cwe = (400, 770)
+    security_severity = 7.5
+
+    _CONVERTERS = {
+        "String": {"to_atom"},
+        "List": {"to_atom"},
+        ":erlang": {"binary_to_atom", "list_to_atom"},
+        "Module": {"concat"},
+    }
+    _JSON = {"Jason": {"decode", "decode!"}, "Poison": {"decode", "decode!"}}
+
+    def check(self, file: ParsedFile) -> Iterable[Finding]:
+        if not _reviewable(file):
+            return
+        for call in _runtime_calls(file):
+            if call.name in self._CONVERTERS.get(call.module, ()):
+                yield from self._conversion(file, call)
+            elif call.name in self._JSON.get(call.module, ()) and call.args:
+                keys = call.keyword("keys")
+                if keys is not None and atom_value(keys) == "atoms":
+                    confidence, origin = _judge(file, call, call.args[0])
+                    yield self.finding(
+                        file.path,
+                        file.span(call.node),
+                        f"`{call.module}.{call.name}` with `keys: :atoms` creates an atom for every key in "
+                        f"{_shown(call.args[0])}{_because(origin, call.args[0])}",
+                        confidence=confidence,
+                        fix="Use `keys: :atoms!` (only existing atoms) or keep string keys.",
+                    )
+        yield from self._dynamic_atoms(file)
+
+    def _conversion(self, file: ParsedFile, call: Call) -> Iterable[Finding]:
+        function = f"{call.module}.{call.name}/{call.arity}"
+        if call.capture:
+            subject = value = _captured_subject(call)
+            if subject is not None and is_constant(subject, in_template=call.in_template):
+                return
+            confidence, origin = _judge(file, call, subject)
+            what = f"each element of {_shown(subject)}" if subject is not None else "its argument"
+        else:
+            values = call.args if call.name == "concat" else call.args[:1]
+            variable = [v for v in values if not is_constant(v, in_template=call.in_template)]
+            if not variable:
+                return
+            value = variable[0]
+            confidence, origin = _judge(file, call, value)
+            what = _shown(value)
+        yield self.finding(
+            file.path,
+            file.span(call.node),
+            f"`{function}` creates atoms from {what}, and atoms are never garbage-collected{_because(origin, value)}",
+            confidence=confidence,
+            fix="Map accepted strings to atoms explicitly, or use `String.to_existing_atom/1`.",
+        )
+
+    def _dynamic_atoms(self, file: ParsedFile) -> Iterable[Finding]:
+        nodes = list(file.outline.dynamic_atoms)
+        nodes.extend(
+            s for s in file.outline.sigils
+            if is_interpolated(s) and any(c.type == "sigil_modifiers" and "a" in text(c) for c in s.children)
+            and any(c.type == "sigil_name" and text(c) == "w" for c in s.children)
+        )
+        for node in nodes:
+            clause, in_quote = file.outline.context_at(node)
+            if clause is None or in_quote or clause.kind.startswith("defmacro"):
+                continue
+            if clause.module is not None and clause.module.name.startswith("Mix.Tasks."):
+                continue
+            origin = next(
+                (o for c in node.children if c.type == "interpolation"
+                 for inner in c.named_children if (o := file.flow(clause).origin(inner))),
+                None,
+            )
+            if origin is not None:
+                confidence = Confidence.HIGH
+            elif set(file.kinds_of(clause.module)) & REQUEST_HANDLERS:
+                confidence = Confidence.MEDIUM
+            else:
+                confidence = Confidence.LOW
+            yield self.finding(
+                file.path,
+                file.span(node),
+                f"interpolated atom {_shown(node)} creates a new atom for every value{_because(origin)}",
+                confidence=confidence,
+                fix="Map accepted strings to atoms explicitly, or use `String.to_existing_atom/1`.",
+            )
+
+
+@register
+class UnsafeBinaryToTerm(FileRule):
+    """Deserialising Erlang terms from data that may come from outside.
+
+    ## What it finds
+
+    `:erlang.binary_to_term/1,2` (also as a capture) on anything that is not
+    a literal. The `[:safe]` option does not make it safe: it only refuses to
+    create new atoms. Confidence is high when the binary is shown to come
+    from a request, a socket payload or an HTTP response.
+
+    ## Why it matters
+
+    The external term format can encode functions. A decoded term that holds
+    a fun runs attacker-chosen code as soon as anything calls it (for example
+    through `Enum` functions walking the term), and `[:safe]` does not refuse
+    funs. Decoding untrusted binaries this way is remote code execution waiting
+    for a caller; without `[:safe]` it is also an atom-table exhaustion.
+
+    ## Example
+
+    ```elixir
+    def restore(conn, %{"state" => encoded}) do
+      state = encoded |> Base.decode64!() |> :erlang.binary_to_term([:safe])
+      json(conn, state)
+    end
+    ```
+
+    ## Use instead
+
+    Use a data format (JSON) for anything that crosses a trust boundary, or
+    `Plug.Crypto.non_executable_binary_to_term/2`, which refuses funs, and
+    sign the binary (`Phoenix.Token`, `Plug.Crypto.sign/3`) so only your own
+    server's output is accepted:
+
+    ```elixir
+    def restore(conn, %{"state" => token}) do
+      {:ok, binary} = Phoenix.Token.verify(conn, "state", token, max_age: 3600)
+      state = Plug.Crypto.non_executable_binary_to_term(binary, [:safe])
+      json(conn, state)
+    end
+    ```
+    """
+
+    id = "Security.UnsafeBinaryToTerm"
+    severity = Severity.ERROR
+    confidence = Confidence.MEDIUM
+    cwe = (502,)
+    security_severity = 9.0
+
+    def check(self, file: ParsedFile) -> Iterable[Finding]:
+        if not _reviewable(file):
+            return
+        for call in _runtime_calls(file):
+            if not call.is_(":erlang", "binary_to_term"):
+                continue
+            if call.capture:
+                value = _captured_subject(call)
+                if value is not None and is_constant(value, in_template=call.in_template):
+                    continue
+            elif call.args and not is_constant(call.args[0], in_template=call.in_template):
+                value = call.args[0]
+            else:
+                continue
+            confidence, origin = _judge(file, call, value)
+            safe_note = ""
+            if len(call.args) > 1 and "safe" in text(call.args[1]):
+                safe_note = " (`[:safe]` still allows funs)"
+            yield self.finding(
+                file.path,
+                file.span(call.node),
+                f"`:erlang.binary_to_term/{call.arity}` decodes {_shown(value)}, "
+                f"which may hold executable funs{safe_note}{_because(origin, value)}",
+                confidence=confidence,
+                fix="Use `Plug.Crypto.non_executable_binary_to_term(binary, [:safe])` on signed data, or JSON.",
+            )
+
+
+@register
+class CodeEvaluation(FileRule):
+    """Evaluating Elixir code or EEx templates built at run time.
+
+    ## What it finds
+
+    `Code.eval_string/1..3`, `Code.eval_quoted/1..3`,
+    `Code.eval_quoted_with_env/3`, `Code.eval_file/1,2`,
+    `Code.compile_string/1,2`, `Code.compile_quoted/1,2`, `Code.require_file/1,2`,
+    `EEx.eval_string/1..3` and `EEx.eval_file/1..3` whose code (or path) is
+    not a literal. Confidence is high when the code is shown to come from a
+    request, a socket payload or an HTTP response.
+
+    ## Why it matters
+
+    These functions run arbitrary code with the full rights of the
+    application: reading secrets, calling `System.cmd`, talking to the
+    database. If any part of the evaluated string comes from a user, that
+    user can run code on your server. Even trusted-looking inputs (a database
+    column, a file path) turn a data leak into code execution.
+
+    ## Example
+
+    ```elixir
+    def preview(conn, %{"template" => template}) do
+      html = EEx.eval_string(template, assigns: [user: conn.assigns.current_user])
+      html(conn, html)
+    end
+    ```
+
+    ## Use instead
+
+    Compile templates at build time (`EEx.function_from_file/5`, HEEx
+    components) and pass user data as assigns, never as code. For
+    user-defined templates use a sandboxed language such as Liquid
+    (`solid`) or Mustache (`bbmustache`):
+
+    ```elixir
+    def preview(conn, %{"template" => template}) do
+      {:ok, parsed} = Solid.parse(template)
+      html(conn, Solid.render!(parsed, %{"user" => user_vars(conn)}))
+    end
+    ```
+    """
+
+    id = "Security.CodeEvaluation"
+    severity = Severity.ERROR
+    confidence = Confidence.MEDIUM
+    cwe = (94, 95)
+    security_severity = 9.8
+
+    _EVALUATORS = {
+        "Code": {"eval_string", "eval_quoted", "eval_quoted_with_env", "eval_file", "compile_string",
+                 "compile_quoted", "require_file"},
+        "EEx": {"eval_string", "eval_file"},
+    }
+
+    def check(self, file: ParsedFile) -> Iterable[Finding]:
+        if not _reviewable(file):
+            return
+        for call in _runtime_calls(file):
+            if call.name not in self._EVALUATORS.get(call.module, ()) or call.capture:
+                continue
+            if not call.args or is_constant(call.args[0], in_template=call.in_template):
+                continue
+            confidence, origin = _judge(file, call, call.args[0])
+            yield self.finding(
+                file.path,
+                file.span(call.node),
+                f"`{call.module}.{call.name}/{call.arity}` evaluates {_shown(call.args[0])} as code"
+                f"{_because(origin, call.args[0])}",
+                confidence=confidence,
+                fix="Never evaluate code built at run time; compile templates at build time and pass data as assigns.",
+            )

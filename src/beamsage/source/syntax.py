@@ -1,0 +1,654 @@
+"""The syntax helper layer: Elixir code as modules, function clauses and calls.
+
+Rules and the model use these views instead of raw tree-sitter nodes:
+
+- `Outline.build(tree)` finds every module (`defmodule`, `defimpl`,
+  `defprotocol`), every function clause (`def`, `defp`, `defmacro`, ...) with
+  its parameters, guard and body, and every call.
+- A `Call` knows its module resolved through `alias` (also `alias A.{B, C}`
+  and `as:`), `import ..., only:` and `__MODULE__`; a pipe `x |> f(y)` is seen
+  as `f(x, y)`; a capture `&M.f/1` is a call with `capture=True`.
+- Each call knows the clause it sits in (`owner`), so rules can tell code that
+  runs at run time from code that runs at compile time (module bodies) and
+  from code inside `quote`.
+- `literal_value`/`is_constant` tell literals and compile-time constants from
+  values computed at run time.
+
+Everything walks with explicit stacks or bounded depth: a deeply nested file
+never raises RecursionError.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterable, Iterator
+
+from tree_sitter import Node, Tree
+
+from .parse import query
+
+DEFINITIONS = frozenset(
+    {"def", "defp", "defmacro", "defmacrop", "defguard", "defguardp", "defdelegate", "defn", "defnp"}
+)
+MODULE_DEFINITIONS = frozenset({"defmodule", "defimpl", "defprotocol"})
+# Attributes whose values are types, not code.
+TYPESPEC_ATTRIBUTES = frozenset(
+    {"spec", "type", "typep", "opaque", "callback", "macrocallback", "optional_callbacks"}
+)
+MAX_DEPTH = 200
+
+_QUERY = """
+(call) @call
+(comment) @comment
+(sigil) @sigil
+(quoted_atom (interpolation)) @dynamic_atom
+(quoted_keyword (interpolation)) @dynamic_atom
+"""
+
+
+def text(node: Node | None) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None else ""
+
+
+def field_node(node: Node, name: str) -> Node | None:
+    return node.child_by_field_name(name)
+
+
+def operator(node: Node) -> str:
+    """The operator of a binary or unary operator node ("" for other nodes)."""
+    op = node.child_by_field_name("operator")
+    return op.type if op is not None else ""
+
+
+def arguments(call: Node) -> list[Node]:
+    """The argument nodes of a call node, as written (no pipe normalisation)."""
+    for child in call.children:
+        if child.type == "arguments":
+            return child.named_children
+    return []
+
+
+def do_block(call: Node) -> Node | None:
+    for child in call.children:
+        if child.type == "do_block":
+            return child
+    return None
+
+
+def call_target_name(call: Node) -> str | None:
+    """`foo` for `foo(x)`; None for remote calls (`M.foo(x)`) and the like."""
+    target = call.child_by_field_name("target")
+    return text(target) if target is not None and target.type == "identifier" else None
+
+
+def keyword_pairs(node: Node | None) -> Iterator[tuple[str, Node]]:
+    """`(key, value)` for each pair of a keyword list (`[a: 1]` or trailing `a: 1`)."""
+    if node is None:
+        return
+    if node.type == "list":
+        node = next((c for c in node.named_children if c.type == "keywords"), None)
+        if node is None:
+            return
+    if node.type != "keywords":
+        return
+    for pair in node.named_children:
+        key, value = pair.child_by_field_name("key"), pair.child_by_field_name("value")
+        if key is not None and value is not None:
+            yield text(key).rstrip().rstrip(":").strip('"'), value
+
+
+def keyword(node: Node | None, name: str) -> Node | None:
+    for key, value in keyword_pairs(node):
+        if key == name:
+            return value
+    return None
+
+
+def string_value(node: Node | None) -> str | None:
+    """The value of a plain string literal (no interpolation), else None."""
+    if node is None or node.type not in ("string", "charlist"):
+        return None
+    parts = []
+    for child in node.named_children:
+        if child.type == "quoted_content":
+            parts.append(text(child))
+        elif child.type == "escape_sequence":
+            parts.append(text(child))
+        else:
+            return None
+    return "".join(parts)
+
+
+def atom_value(node: Node | None) -> str | None:
+    """`foo` for `:foo` (and for the keyword `foo:`), else None."""
+    if node is None:
+        return None
+    if node.type == "atom":
+        return text(node)[1:]
+    if node.type == "quoted_atom" and not any(c.type == "interpolation" for c in node.children):
+        return "".join(text(c) for c in node.named_children if c.type == "quoted_content")
+    return None
+
+
+def is_interpolated(node: Node) -> bool:
+    return any(child.type == "interpolation" for child in node.children)
+
+
+_LITERAL_LEAVES = frozenset(
+    {"integer", "float", "char", "boolean", "nil", "atom", "alias", "quoted_content", "escape_sequence"}
+)
+_LITERAL_CONTAINERS = frozenset(
+    {"list", "tuple", "map", "map_content", "keywords", "pair", "keyword", "struct", "string",
+     "charlist", "quoted_atom", "quoted_keyword", "sigil", "sigil_name", "sigil_modifiers", "bitstring"}
+)
+
+
+def is_constant(node: Node | None, *, in_template: bool = False) -> bool:
+    """True when a node's value is fixed when the code is written.
+
+    Literals (strings without interpolation, atoms, numbers, lists, tuples and
+    maps of them), module names, module attributes (`@x` is a compile-time
+    value, except in templates where it reads an assign) and `<>` of those.
+    """
+    if node is None:
+        return False
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return False
+        kind = current.type
+        if kind in _LITERAL_LEAVES:
+            continue
+        if kind == "interpolation":
+            return False
+        if kind == "unary_operator" and operator(current) == "@":
+            if in_template:
+                return False
+            continue
+        if kind == "binary_operator" and operator(current) in ("<>", "++"):
+            pass
+        elif kind == "identifier" and text(current) == "__MODULE__":
+            continue
+        elif kind not in _LITERAL_CONTAINERS:
+            return False
+        stack.extend((child, depth + 1) for child in current.named_children)
+    return True
+
+
+def variables(node: Node | None) -> set[str]:
+    """Names of the variables an expression or pattern mentions (`_x` and `_` excluded).
+
+    Identifiers that are call targets, keyword keys, field names after a dot
+    and pinned names in patterns are not variables and are left out.
+    """
+    names: set[str] = set()
+    if node is None:
+        return names
+    stack = [(node, 0)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            break
+        if current.type == "identifier":
+            name = text(current)
+            if not name.startswith("_") and name not in ("__MODULE__", "__CALLER__", "__ENV__"):
+                names.add(name)
+            continue
+        if current.type == "call":
+            # Only arguments (and a dynamic call's receiver) carry variables.
+            target = current.child_by_field_name("target")
+            if target is not None and target.type == "dot":
+                left = target.child_by_field_name("left")
+                if left is not None:
+                    stack.append((left, depth + 1))
+            stack.extend((child, depth + 1) for child in current.children if child.type in ("arguments", "do_block"))
+            continue
+        if current.type == "dot":
+            left = current.child_by_field_name("left")
+            if left is not None:
+                stack.append((left, depth + 1))
+            continue
+        if current.type == "unary_operator" and operator(current) == "@":
+            continue
+        stack.extend((child, depth + 1) for child in current.named_children)
+    return names
+
+
+def walk(node: Node) -> Iterator[Node]:
+    """Every node under `node` (itself included), depth first, without recursion."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(current.children))
+
+
+@dataclass(eq=False)
+class Use:
+    module: str
+    argument: str | None  # `:controller` in `use MyAppWeb, :controller`
+    node: Node
+
+
+@dataclass(eq=False)
+class ModuleDef:
+    """A `defmodule` (or `defimpl`/`defprotocol`) and what its body declares."""
+
+    name: str
+    kind: str
+    node: Node
+    parent: ModuleDef | None
+    aliases: dict[str, str] = field(default_factory=dict)
+    imports: list[tuple[str, Node | None]] = field(default_factory=list)
+    uses: list[Use] = field(default_factory=list)
+    behaviours: list[str] = field(default_factory=list)
+    attributes: dict[str, list[Node]] = field(default_factory=dict)
+
+    @property
+    def line(self) -> int:
+        return self.node.start_point[0] + 1
+
+    def uses_module(self, *names: str) -> bool:
+        return any(use.module in names for use in self.uses)
+
+    def resolve(self, name: str) -> str:
+        """Expand an alias as written in this module (`Repo` -> `MyApp.Repo`)."""
+        head, _, rest = name.partition(".")
+        module: ModuleDef | None = self
+        while module is not None:
+            full = module.aliases.get(head)
+            if full is not None:
+                return f"{full}.{rest}" if rest else full
+            module = module.parent
+        return name
+
+    def imported_from(self, name: str, arity: int) -> str | None:
+        """The module an unqualified call comes from, when an `import ..., only:` says so."""
+        module: ModuleDef | None = self
+        while module is not None:
+            for imported, only in module.imports:
+                if only is not None and any(
+                    key == name and text(value) == str(arity) for key, value in keyword_pairs(only)
+                ):
+                    return imported
+            module = module.parent
+        return None
+
+
+@dataclass(eq=False)
+class Clause:
+    """One clause of a function definition: `def name(params) when guard do body end`."""
+
+    kind: str
+    name: str
+    params: list[Node]
+    guard: Node | None
+    body: Node | None
+    node: Node
+    module: ModuleDef | None
+    defaults: int = 0
+
+    @property
+    def arity(self) -> int:
+        return len(self.params)
+
+    @property
+    def min_arity(self) -> int:
+        return len(self.params) - self.defaults
+
+    @property
+    def public(self) -> bool:
+        return self.kind in ("def", "defmacro", "defguard", "defdelegate", "defn")
+
+    @property
+    def line(self) -> int:
+        return self.node.start_point[0] + 1
+
+    @property
+    def qualified_name(self) -> str:
+        prefix = f"{self.module.name}." if self.module else ""
+        return f"{prefix}{self.name}/{self.arity}"
+
+
+@dataclass(eq=False)
+class Call:
+    """A call with its module resolved and pipes normalised.
+
+    `module` is the resolved module (`"String"`, `":erlang"`, `"MyApp.Repo"`),
+    or None for a local call nothing imports and for dynamic calls
+    (`mod.fun(x)`). `args` includes the piped-in value first.
+    """
+
+    node: Node
+    name: str | None
+    module: str | None
+    args: list[Node]
+    arity: int
+    piped: bool = False
+    capture: bool = False
+    owner: Clause | None = None
+    module_def: ModuleDef | None = None
+    in_quote: bool = False
+    in_template: bool = False
+
+    def is_(self, module: str, *names: str) -> bool:
+        return self.module == module and (not names or self.name in names)
+
+    def keyword(self, name: str) -> Node | None:
+        """The value of option `name` in the call's trailing keyword list."""
+        return keyword(self.args[-1], name) if self.args else None
+
+    @property
+    def runs_at_runtime(self) -> bool:
+        """False for code in module bodies, macros (outside `quote`) and `quote` blocks."""
+        if self.in_template:
+            return True
+        if self.owner is None or self.in_quote:
+            return False
+        return not self.owner.kind.startswith("defmacro")
+
+    @property
+    def line(self) -> int:
+        return self.node.start_point[0] + 1
+
+
+class Outline:
+    """Modules, function clauses, calls, comments and sigils of one file."""
+
+    def __init__(self) -> None:
+        self.modules: list[ModuleDef] = []
+        self.clauses: list[Clause] = []
+        self.calls: list[Call] = []
+        self.comments: list[Node] = []
+        self.sigils: list[Node] = []
+        self.dynamic_atoms: list[Node] = []
+
+    @classmethod
+    def build(cls, tree: Tree | None, templates: Iterable[Tree] = ()) -> Outline:
+        """Outline an Elixir tree; `templates` are trees of Elixir code embedded
+        in the same file (HEEx/EEx), in the file's own positions."""
+        outline = cls()
+        captures = query("elixir", _QUERY).captures(tree.root_node) if tree is not None else {}
+        calls = captures.get("call", [])
+        outline.comments = _sorted(captures.get("comment", []))
+        outline.sigils = _sorted(captures.get("sigil", []))
+        outline.dynamic_atoms = _sorted(captures.get("dynamic_atom", []))
+        skip = outline._declarations(_sorted(calls))
+        code = [(c, False) for c in calls if c.id not in skip]
+        for embedded in templates:
+            code.extend((c, True) for c in query("elixir", "(call) @call").captures(embedded.root_node).get("call", []))
+        code.sort(key=lambda item: item[0].start_byte)
+        outline._calls(code)
+        return outline
+
+    # -- declarations -------------------------------------------------------
+
+    def _declarations(self, calls: list[Node]) -> set[int]:
+        """Find modules, clauses and module-level declarations; return the ids of
+        call nodes that are declarations rather than calls."""
+        skip: set[int] = set()
+        for node in calls:
+            name = call_target_name(node)
+            if name in MODULE_DEFINITIONS:
+                self._module(node, name)
+                skip.add(node.id)
+        for node in calls:
+            name = call_target_name(node)
+            parent = node.parent
+            if name in DEFINITIONS:
+                head = self._clause(node, name)
+                skip.add(node.id)
+                if head is not None:
+                    skip.add(head.id)
+            elif parent is not None and parent.type == "unary_operator" and operator(parent) == "@" and name:
+                self._attribute(node, name, skip)
+            elif name in ("alias", "import", "use", "require"):
+                self._directive(node, name)
+        return skip
+
+    def _module(self, node: Node, kind: str) -> None:
+        args = arguments(node)
+        parent = self.module_at(node.start_byte)
+        if kind == "defimpl":
+            protocol = parent.resolve(text(args[0])) if parent and args else text(args[0]) if args else "?"
+            target = keyword(args[-1], "for") if len(args) > 1 else None
+            name = f"{protocol}.{text(target) if target is not None else '?'}"
+        else:
+            raw = text(args[0]) if args else "?"
+            name = self._module_name(args[0], parent) if args else raw
+            if parent is not None and args and args[0].type == "alias":
+                parent.aliases.setdefault(raw.partition(".")[0], f"{parent.name}.{raw.partition('.')[0]}")
+        # Calls arrive in document order, so `modules` stays sorted by position.
+        self.modules.append(ModuleDef(name=name, kind=kind, node=node, parent=parent))
+
+    @staticmethod
+    def _module_name(node: Node, parent: ModuleDef | None) -> str:
+        written = module_reference(node, parent)
+        if node.type == "alias" and parent is not None:
+            return f"{parent.name}.{text(node)}"
+        return written or text(node)
+
+    def _clause(self, node: Node, kind: str) -> Node | None:
+        args = arguments(node)
+        if not args:
+            return None
+        head, guard = args[0], None
+        if head.type == "binary_operator" and operator(head) == "when":
+            head, guard = head.child_by_field_name("left"), head.child_by_field_name("right")
+        if head is None:
+            return None
+        if head.type == "call":
+            name = call_target_name(head)
+            params = arguments(head)
+        elif head.type == "identifier":
+            name, params = text(head), []
+        else:  # operator definitions (`def a + b`) and the like
+            return None
+        if name is None:
+            return None
+        body = do_block(node)
+        if body is None and len(args) > 1:
+            body = keyword(args[-1], "do")
+        defaults = sum(1 for p in params if p.type == "binary_operator" and operator(p) == "\\\\")
+        clause_params = [
+            (p.child_by_field_name("left") or p) if p.type == "binary_operator" and operator(p) == "\\\\" else p
+            for p in params
+        ]
+        if kind == "defdelegate":
+            body = None
+        self.clauses.append(
+            Clause(kind, name, clause_params, guard, body, node, self.module_at(node.start_byte), defaults)
+        )
+        return head if head.type == "call" else None
+
+    def _attribute(self, node: Node, name: str, skip: set[int]) -> None:
+        module = self.module_at(node.start_byte)
+        args = arguments(node)
+        if name in TYPESPEC_ATTRIBUTES:
+            skip.update(n.id for n in walk(node) if n.type == "call")
+            return
+        skip.add(node.id)
+        if module is None or not args:
+            return
+        module.attributes.setdefault(name, []).append(args[0])
+        if name == "behaviour":
+            module.behaviours.append(module_reference(args[0], module) or text(args[0]))
+
+    def _directive(self, node: Node, name: str) -> None:
+        module = self.module_at(node.start_byte)
+        args = arguments(node)
+        if module is None or not args:
+            return
+        opts = args[1] if len(args) > 1 else None
+        if name == "use":
+            target = module_reference(args[0], module) or text(args[0])
+            argument = text(opts) if opts is not None else None
+            module.uses.append(Use(target, argument, node))
+        elif name == "import":
+            target = module_reference(args[0], module)
+            if target:
+                module.imports.append((target, keyword(opts, "only")))
+        elif name == "alias" or (name == "require" and keyword(opts, "as") is not None):
+            for full, short in _alias_targets(args[0], module):
+                module.aliases[short] = full
+            as_node = keyword(opts, "as")
+            if as_node is not None:
+                full = module_reference(args[0], module)
+                if full:
+                    module.aliases[text(as_node)] = full
+
+    # -- calls --------------------------------------------------------------
+
+    def _calls(self, nodes: list[tuple[Node, bool]]) -> None:
+        clauses = sorted(self.clauses, key=lambda c: c.node.start_byte)
+        quotes = [n for n, _ in nodes if call_target_name(n) == "quote"]
+        points = [n for n, _ in nodes]
+        owners = _innermost([c.node for c in clauses], points)
+        modules = _innermost([m.node for m in self.modules], points)
+        quoted = _innermost(quotes, points)
+        for (node, in_template), owner, module, quote in zip(nodes, owners, modules, quoted):
+            module_def = self.modules[module] if module is not None else None
+            call = self._call(node, module_def)
+            if call is None:
+                continue
+            call.owner = clauses[owner] if owner is not None else None
+            call.module_def = module_def
+            call.in_quote = quote is not None and quotes[quote].id != node.id
+            call.in_template = in_template
+            if call.module is None and call.name and call.module_def is not None and not in_template:
+                call.module = call.module_def.imported_from(call.name, call.arity)
+            self.calls.append(call)
+
+    @staticmethod
+    def _call(node: Node, module_def: ModuleDef | None) -> Call | None:
+        target = node.child_by_field_name("target")
+        if target is None:
+            return None
+        has_args = any(child.type == "arguments" for child in node.children)
+        module: str | None = None
+        if target.type == "identifier":
+            name = text(target)
+        elif target.type == "dot":
+            left, right = target.child_by_field_name("left"), target.child_by_field_name("right")
+            if right is None:  # anonymous function call: f.(x)
+                return None
+            name = text(right)
+            module = module_reference(left, module_def) if left is not None else None
+            if module is None and not has_args:
+                return None  # field access: `user.name`
+        else:
+            return None
+        args = list(arguments(node))
+        block = do_block(node)
+        arity = len(args) + (1 if block is not None and not (args and args[-1].type == "keywords") else 0)
+        parent = node.parent
+        piped = capture = False
+        if parent is not None and parent.type == "binary_operator":
+            op = operator(parent)
+            right = parent.child_by_field_name("right")
+            if op == "|>" and right is not None and right.start_byte == node.start_byte:
+                left = parent.child_by_field_name("left")
+                if left is not None:
+                    args.insert(0, left)
+                    arity += 1
+                    piped = True
+            elif op == "/" and not has_args and parent.parent is not None and operator(parent.parent) == "&":
+                capture = True
+                number = text(parent.child_by_field_name("right"))
+                arity = int(number) if number.isdigit() else 0
+        return Call(node, name, module, args, arity, piped=piped, capture=capture)
+
+    # -- lookups ------------------------------------------------------------
+
+    def module_at(self, offset: int) -> ModuleDef | None:
+        """The innermost module whose definition contains a byte offset."""
+        found = None
+        for module in self.modules:
+            if module.node.start_byte <= offset < module.node.end_byte:
+                found = module
+            elif module.node.start_byte > offset:
+                break
+        return found
+
+    def context_at(self, node: Node) -> tuple[Clause | None, bool]:
+        """The innermost clause containing a node, and whether the node sits in `quote`."""
+        clause = None
+        for candidate in self.clauses:
+            if candidate.node.start_byte <= node.start_byte < candidate.node.end_byte:
+                if clause is None or candidate.node.start_byte >= clause.node.start_byte:
+                    clause = candidate
+        parent, depth = node.parent, 0
+        while parent is not None and depth < MAX_DEPTH:
+            if parent.type == "call" and call_target_name(parent) == "quote":
+                return clause, True
+            parent, depth = parent.parent, depth + 1
+        return clause, False
+
+    def clauses_of(self, module: ModuleDef) -> list[Clause]:
+        return [c for c in self.clauses if c.module is module]
+
+
+def module_reference(node: Node | None, module: ModuleDef | None) -> str | None:
+    """The module a node names: `Foo.Bar` (alias-expanded), `__MODULE__`, `:erlang`."""
+    if node is None:
+        return None
+    if node.type == "alias":
+        return module.resolve(text(node)) if module else text(node)
+    if node.type == "atom":
+        return text(node)
+    if node.type == "identifier" and text(node) == "__MODULE__":
+        return module.name if module else None
+    if node.type == "dot":
+        left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+        base = module_reference(left, module)
+        if base and right is not None and right.type == "alias":
+            return f"{base}.{text(right)}"
+    return None
+
+
+def _alias_targets(node: Node, module: ModuleDef) -> Iterator[tuple[str, str]]:
+    """(full name, short name) for `alias A.B` and `alias A.{B, C.D}`."""
+    if node.type == "dot":
+        right = node.child_by_field_name("right")
+        if right is not None and right.type == "tuple":
+            base = module_reference(node.child_by_field_name("left"), module)
+            if base:
+                for item in right.named_children:
+                    if item.type == "alias":
+                        written = text(item)
+                        yield f"{base}.{written}", written.rsplit(".", 1)[-1]
+            return
+    full = module_reference(node, module)
+    if full:
+        yield full, full.rsplit(".", 1)[-1]
+
+
+def _sorted(nodes: list[Node]) -> list[Node]:
+    return sorted(nodes, key=lambda n: n.start_byte)
+
+
+def _innermost(intervals: list[Node], points: list[Node]) -> list[int | None]:
+    """For each point node, the index of the innermost interval node containing it.
+
+    Both lists are sorted by start byte; one sweep with a stack of open
+    intervals, so the cost is linear in their lengths.
+    """
+    result: list[int | None] = []
+    starts = [n.start_byte for n in intervals]
+    stack: list[int] = []
+    next_interval = 0
+    for point in points:
+        position = point.start_byte
+        while next_interval < len(intervals) and starts[next_interval] <= position:
+            stack.append(next_interval)
+            next_interval += 1
+        while stack and intervals[stack[-1]].end_byte <= position:
+            stack.pop()
+        # An interval opened later may have closed while an outer one stays open.
+        index = len(stack) - 1
+        while index >= 0 and intervals[stack[index]].end_byte <= position:
+            index -= 1
+        result.append(stack[index] if index >= 0 else None)
+    return result
+
