@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import subprocess
 import sys
+from pathlib import Path
+
+import msgspec
 
 from beamsage.engine.cache import Cache
 
@@ -48,28 +52,34 @@ def test_corrupted_cache_entries_are_misses(tmp_path):
     project = _many(tmp_path / "p", 10)
     cache_dir = tmp_path / "cache"
     expected = _summary(review_project(project, cache_dir=cache_dir))
-    entries = [p for p in cache_dir.rglob("*") if p.is_file()]
-    assert entries
-    for i, entry in enumerate(entries):
-        blob = bytearray(entry.read_bytes())
-        if i % 3 == 0:
-            blob = blob[: len(blob) // 2]  # truncated
-        elif i % 3 == 1:
-            blob[-1] ^= 0xFF  # flipped byte
-        else:
-            blob = bytearray(b"garbage")
-        entry.write_bytes(bytes(blob))
+    (database,) = cache_dir.glob("*.sqlite3")
+    with sqlite3.connect(database) as db:
+        keys = [key for (key,) in db.execute("SELECT key FROM entries")]
+        for i, key in enumerate(keys):
+            (blob,) = db.execute("SELECT payload FROM entries WHERE key = ?", (key,)).fetchone()
+            damaged = [blob[: len(blob) // 2], blob[:-1] + bytes([blob[-1] ^ 0xFF]), b"garbage", "text"][i % 4]
+            db.execute("UPDATE entries SET payload = ? WHERE key = ?", (damaged, key))
     again = review_project(project, cache_dir=cache_dir)
     assert again.cached == 0
     assert _summary(again) == expected
+    assert review_project(project, cache_dir=cache_dir).cached == again.files  # repaired
+
+
+def test_a_cache_file_that_is_not_a_database_is_replaced(tmp_path):
+    project = demo_project(tmp_path / "p")
+    cache_dir = tmp_path / "cache"
+    expected = _summary(review_project(project, cache_dir=cache_dir))
+    (database,) = cache_dir.glob("*.sqlite3")
+    for suffix in ("-wal", "-shm"):
+        Path(f"{database}{suffix}").unlink(missing_ok=True)
+    database.write_bytes(b"this is not a database" * 100)
+    assert _summary(review_project(project, cache_dir=cache_dir)) == expected
+    assert review_project(project, cache_dir=cache_dir).cached == 3
 
 
 def test_entry_with_valid_checksum_but_wrong_shape_is_a_miss(tmp_path):
     cache = Cache(tmp_path)
-    import msgspec
-
-    payload = msgspec.msgpack.encode({"facts": "not facts"})
-    cache.store("ab" * 20, payload)
+    cache.store([("ab" * 20, msgspec.msgpack.encode({"facts": "not facts"}))])
     assert cache.load("ab" * 20) is None
 
 

@@ -21,11 +21,6 @@ import msgspec
 
 from ..rules import Confidence, Finding, Severity, is_known_rule_name
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 CONFIG_FILE = ".beamsage.toml"
 
 
@@ -81,6 +76,10 @@ def load_config(root: Path, explicit: Path | None = None) -> Config:
     path = explicit or root / CONFIG_FILE
     if explicit is None and not path.is_file():
         return Config()
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
     try:
         raw = path.read_bytes()
     except OSError as err:

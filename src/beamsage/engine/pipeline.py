@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import signal
 import sys
@@ -30,7 +29,7 @@ from ..source.document import Span
 from .cache import Cache
 from .config import Config
 from .fingerprint import assign_fingerprints
-from .worker import FileResult, analyze_batch, analyze_file, issue_result
+from .worker import FileResult, analyze_batch, issue_result
 
 _DECODER = msgspec.msgpack.Decoder(FileResult)
 _PARALLEL_MIN_FILES = 48
@@ -88,6 +87,7 @@ def review(
             result.findings.append(finding)
     result.findings.sort(key=Finding.sort_key)
     cache.prune()
+    cache.close()
     return result
 
 
@@ -98,64 +98,69 @@ def _analyze(
     root: Path, paths: list[str], config: Config, cache: Cache, jobs: int | None, progress: Progress | None
 ) -> tuple[dict[str, FileResult], int]:
     results: dict[str, FileResult] = {}
-    todo: list[tuple[str, bytes, str]] = []
-    total = len(paths)
+    candidates: list[tuple[str, bytes, str]] = []
     for path in paths:
-        result, job = _lookup(root, path, config, cache)
-        if result is not None:
-            results[path] = result
+        immediate, job = _read(root, path, config, cache)
+        if immediate is not None:
+            results[path] = immediate
+        else:
+            candidates.append(job)
+    hits = cache.load_many([key for _, _, key in candidates])
+    todo = []
+    for job in candidates:
+        if job[2] in hits:
+            results[job[0]] = hits[job[2]]
         else:
             todo.append(job)
-    cached = len(results)
+    cached = len(hits)
     if progress:
-        progress(len(results), total)
+        progress(len(results), len(paths))
     for path, result in _run(todo, cache, jobs):
         results[path] = result
         if progress:
-            progress(len(results), total)
+            progress(len(results), len(paths))
     return results, cached
 
 
-def _lookup(root: Path, path: str, config: Config, cache: Cache):
-    """A file's cached or immediate result, or the job to compute it."""
-    full = root / path
+def _read(root: Path, path: str, config: Config, cache: Cache):
+    """A file's immediate result (too large, unreadable), or the job to analyse it."""
     try:
-        size = full.stat().st_size
-        if size > config.max_file_size:
-            return issue_result(
-                path, "too_large", f"file is {size:,} bytes, above max-file-size ({config.max_file_size:,}); not reviewed"
-            ), None
-        data = full.read_bytes()
+        with open(os.path.join(root, path), "rb") as handle:
+            size = os.fstat(handle.fileno()).st_size
+            if size > config.max_file_size:
+                message = f"file is {size:,} bytes, above max-file-size ({config.max_file_size:,}); not reviewed"
+                return issue_result(path, "too_large", message), None
+            data = handle.read()
     except OSError as err:
         return issue_result(path, "unreadable", f"cannot read file: {err.strerror or err}"), None
-    key = cache.key(path, data)
-    return cache.load(key), (path, data, key)
+    return None, (path, data, cache.key(path, data))
 
 
 def _run(todo: list[tuple[str, bytes, str]], cache: Cache, jobs: int | None) -> Iterable[tuple[str, FileResult]]:
+    """Analyse files in batches (in worker processes when there are enough),
+    store each batch's results in the cache, and yield them as they complete."""
     workers = jobs or _cpu_count()
-    if workers <= 1 or len(todo) < _PARALLEL_MIN_FILES:
-        for path, data, key in todo:
-            result = analyze_file(path, data)
-            cache.store(key, msgspec.msgpack.encode(result))
-            yield path, result
-        return
-    directory = str(cache.directory.parent) if cache.directory else None
     batches = _batches(todo, workers)
+    if workers <= 1 or len(todo) < _PARALLEL_MIN_FILES:
+        yield from _completed(map(analyze_batch, batches), cache)
+        return
+    import multiprocessing  # imported here: only cold reviews of big projects need it
+
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     pool = context.Pool(workers, initializer=_ignore_sigint)
     try:
-        for batch in pool.imap_unordered(_analyze_batch_star, [(batch, directory) for batch in batches]):
-            for path, payload in batch:
-                yield path, _DECODER.decode(payload)
+        yield from _completed(pool.imap_unordered(analyze_batch, batches), cache)
         pool.close()
     finally:
         pool.terminate()
         pool.join()
 
 
-def _analyze_batch_star(args):
-    return analyze_batch(*args)
+def _completed(batches: Iterable[list[tuple[str, str, bytes]]], cache: Cache) -> Iterable[tuple[str, FileResult]]:
+    for done in batches:
+        cache.store([(key, payload) for _, key, payload in done])
+        for path, _, payload in done:
+            yield path, _DECODER.decode(payload)
 
 
 def _batches(todo: list[tuple[str, bytes, str]], workers: int) -> list[list[tuple[str, bytes, str]]]:

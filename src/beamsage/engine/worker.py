@@ -65,14 +65,6 @@ def analyze_file(path: str, data: bytes) -> FileResult:
 _ENCODER = msgspec.msgpack.Encoder()
 
 
-def analyze_batch(batch: list[tuple[str, bytes, str]], cache_dir: str | None) -> list[tuple[str, bytes]]:
-    """Pool entry point: analyse files, store each result in the cache, return them encoded."""
-    from .cache import Cache
-
-    cache_ = Cache(cache_dir)
-    results = []
-    for path, data, key in batch:
-        payload = _ENCODER.encode(analyze_file(path, data))
-        cache_.store(key, payload)
-        results.append((path, payload))
-    return results
+def analyze_batch(batch: list[tuple[str, bytes, str]]) -> list[tuple[str, str, bytes]]:
+    """Pool entry point: analyse files; return `(path, cache key, encoded result)`."""
+    return [(path, key, _ENCODER.encode(analyze_file(path, data))) for path, data, key in batch]

@@ -171,7 +171,8 @@ def _collect(root: Path, top: str, matcher: ExcludeMatcher, found: set[str]) -> 
         if top.endswith(SOURCE_SUFFIXES) and not matcher.excluded(top):
             found.add(top)
         return
-    stack = [start]
+    prefix = len(str(root)) + 1  # plain string slicing: pathlib is slow on big trees
+    stack = [str(start)]
     while stack:
         folder = stack.pop()
         try:
@@ -179,10 +180,10 @@ def _collect(root: Path, top: str, matcher: ExcludeMatcher, found: set[str]) -> 
         except OSError:
             continue
         for entry in entries:
-            rel = Path(entry.path).relative_to(root).as_posix()
+            rel = entry.path[prefix:].replace(os.sep, "/")
             if entry.is_dir(follow_symlinks=False):
                 if not _ignored_dir(entry.name) and not matcher.excluded(rel):
-                    stack.append(Path(entry.path))
+                    stack.append(entry.path)
             elif entry.name.endswith(SOURCE_SUFFIXES) and not matcher.excluded(rel):
                 found.add(rel)
 

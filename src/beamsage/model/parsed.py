@@ -13,10 +13,11 @@ from functools import cached_property
 from tree_sitter import Node, Tree
 
 from ..source.directives import Directive, parse_directive
-from ..source.document import Document, Language, Span
-from ..source.parse import first_error, parse, query
+from ..source.document import Document, Span
+from ..source.parse import first_error
 from ..source.syntax import Clause, ModuleDef, Outline, text
-from ..source.templates import Template, comment_text, heex_sigil_contents, shadow_elixir
+from ..source.templates import Template
+from ..source.trees import parse_document
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
@@ -27,17 +28,10 @@ _COMMENT_STARTS = ("#", "<%#", "<%!--", "<!--")
 class ParsedFile:
     def __init__(self, doc: Document):
         self.doc = doc
-        self.tree: Tree | None = None
-        self.templates: list[Template] = []
-        if doc.language is Language.ELIXIR:
-            self.tree = parse("elixir", doc.data)
-            sigils = query("elixir", "(sigil) @s").captures(self.tree.root_node).get("s", []) if b"~H" in doc.data else []
-            contents = heex_sigil_contents(sigils)
-            self.templates = [Template.parse_sigil(doc.data, content) for content in contents]
-        else:
-            self.templates = [Template.parse_file(doc.language.value, doc.data)]
-        code = [node for template in self.templates for node in template.code]
-        self.embedded = shadow_elixir(doc.data, code)
+        trees = parse_document(doc)
+        self.tree: Tree | None = trees.tree
+        self.templates: list[Template] = trees.templates
+        self.embedded = trees.embedded
         self.outline = Outline.build(self.tree, [self.embedded] if self.embedded else [])
         self._flows: dict[int, Flow] = {}
 
@@ -76,28 +70,32 @@ class ParsedFile:
         are parsed out of context and a false alarm there would cost more than
         it finds.
         """
-        trees = ([self.tree] if self.tree is not None else []) + [t.tree for t in self.templates]
-        for tree in trees:
-            error = first_error(tree.root_node)
-            if error is not None:
-                return SourceIssue("parse_error", _describe_error(error), self.doc.span(error))
+        error = first_error(self.tree.root_node) if self.tree is not None else None
+        if error is not None:
+            return SourceIssue("parse_error", _describe_error(error), self.doc.span(error))
+        for template in self.templates:
+            offset = template.first_error()
+            if offset is not None:
+                span = self.doc.span_of_bytes(offset, offset + 1)
+                snippet = self.doc.line_text(span.line)[span.column - 1 :].strip()[:40]
+                return SourceIssue("parse_error", f"template syntax error near `{snippet}`", span)
         return None
 
     # -- directives ---------------------------------------------------------
 
     def directives(self) -> list[Directive]:
-        comments: list[tuple[Node, str]] = [(c, text(c).lstrip("#")) for c in self.outline.comments]
+        comments = [(c.start_byte, text(c).lstrip("#")) for c in self.outline.comments]
         for template in self.templates:
-            comments.extend((c, comment_text(c)) for c in template.comments)
+            comments.extend(template.comments)
         found = []
         code_lines: list[int] | None = None
-        for node, body in comments:
+        for offset, body in comments:
             if "beamsage:" not in body:
                 continue
             if code_lines is None:
                 code_lines = self._code_lines()
-            line, column = node.start_point[0] + 1, node.start_point[1] + 1
-            directive = parse_directive(body, line, column, code_lines)
+            span = self.doc.span_of_bytes(offset, offset)
+            directive = parse_directive(body, span.line, span.column, code_lines)
             if directive is not None:
                 found.append(directive)
         return found

@@ -13,8 +13,8 @@ SARIF `help` are generated from it. Rules come in two scopes:
 
 from __future__ import annotations
 
-import inspect
 import re
+import textwrap
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from enum import Enum
@@ -110,7 +110,8 @@ RULE_ID = re.compile(r"^[A-Z][A-Za-z0-9]*\.[A-Z][A-Za-z0-9]*$")
 
 def parse_docs(docstring: str | None) -> RuleDocs:
     """Split a rule's docstring into its summary and four sections."""
-    lines = inspect.cleandoc(docstring or "").strip().splitlines()
+    first, _, rest = (docstring or "").strip().partition("\n")
+    lines = [first, *textwrap.dedent(rest).splitlines()]
     summary = lines[0].strip() if lines else ""
     sections: dict[str, list[str]] = {}
     current = None

@@ -9,7 +9,6 @@ from __future__ import annotations
 from functools import cache
 
 from tree_sitter import Language, Node, Parser, Query, Range, Tree
-from tree_sitter_language_pack import get_language
 
 # Our language names -> the language pack's names.
 _GRAMMARS = {"elixir": "elixir", "heex": "heex", "eex": "embeddedtemplate"}
@@ -17,6 +16,9 @@ _GRAMMARS = {"elixir": "elixir", "heex": "heex", "eex": "embeddedtemplate"}
 
 @cache
 def language(name: str) -> Language:
+    # Imported on first use: a review served from the cache never parses.
+    from tree_sitter_language_pack import get_language
+
     return get_language(_GRAMMARS[name])
 
 

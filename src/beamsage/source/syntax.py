@@ -39,11 +39,13 @@ MAX_DEPTH = 200
 
 _QUERY = """
 (call) @call
+(unary_operator operator: "@" operand: (call) @attribute)
 (comment) @comment
 (sigil) @sigil
 (quoted_atom (interpolation)) @dynamic_atom
 (quoted_keyword (interpolation)) @dynamic_atom
 """
+_DIRECTIVES = frozenset({"alias", "import", "use", "require"})
 
 
 def text(node: Node | None) -> str:
@@ -311,7 +313,7 @@ class Clause:
         return f"{prefix}{self.name}/{self.arity}"
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Call:
     """A call with its module resolved and pipes normalised.
 
@@ -363,6 +365,7 @@ class Outline:
         self.comments: list[Node] = []
         self.sigils: list[Node] = []
         self.dynamic_atoms: list[Node] = []
+        self._quotes: list[Node] = []
 
     @classmethod
     def build(cls, tree: Tree | None, templates: Iterable[Tree] = ()) -> Outline:
@@ -370,42 +373,51 @@ class Outline:
         in the same file (HEEx/EEx), in the file's own positions."""
         outline = cls()
         captures = query("elixir", _QUERY).captures(tree.root_node) if tree is not None else {}
-        calls = captures.get("call", [])
         outline.comments = _sorted(captures.get("comment", []))
         outline.sigils = _sorted(captures.get("sigil", []))
         outline.dynamic_atoms = _sorted(captures.get("dynamic_atom", []))
-        skip = outline._declarations(_sorted(calls))
-        code = [(c, False) for c in calls if c.id not in skip]
+        attributes = {node.id for node in captures.get("attribute", [])}
+        code = [(node, False) for node in outline._declarations(_sorted(captures.get("call", [])), attributes)]
         for embedded in templates:
             code.extend((c, True) for c in query("elixir", "(call) @call").captures(embedded.root_node).get("call", []))
-        code.sort(key=lambda item: item[0].start_byte)
+            code.sort(key=lambda item: item[0].start_byte)
         outline._calls(code)
         return outline
 
     # -- declarations -------------------------------------------------------
 
-    def _declarations(self, calls: list[Node]) -> set[int]:
-        """Find modules, clauses and module-level declarations; return the ids of
-        call nodes that are declarations rather than calls."""
-        skip: set[int] = set()
+    def _declarations(self, calls: list[Node], attributes: set[int]) -> list[Node]:
+        """Record modules, clauses, attributes, aliases, imports and uses, in
+        document order (so a module is known before what it contains); return
+        the call nodes that are calls rather than declarations."""
+        heads: set[int] = set()
+        types_end = -1  # calls inside a typespec (`@spec f(t) :: t`) are types
+        code = []
         for node in calls:
-            name = call_target_name(node)
-            if name in MODULE_DEFINITIONS:
+            if node.id in heads or node.start_byte < types_end:
+                continue
+            target = node.child(0)
+            name = target.text.decode() if target is not None and target.type == "identifier" else None
+            if name is None:
+                code.append(node)
+            elif name in MODULE_DEFINITIONS:
                 self._module(node, name)
-                skip.add(node.id)
-        for node in calls:
-            name = call_target_name(node)
-            parent = node.parent
-            if name in DEFINITIONS:
+            elif name in DEFINITIONS:
                 head = self._clause(node, name)
-                skip.add(node.id)
                 if head is not None:
-                    skip.add(head.id)
-            elif parent is not None and parent.type == "unary_operator" and operator(parent) == "@" and name:
-                self._attribute(node, name, skip)
-            elif name in ("alias", "import", "use", "require"):
-                self._directive(node, name)
-        return skip
+                    heads.add(head.id)
+            elif node.id in attributes:
+                if name in TYPESPEC_ATTRIBUTES:
+                    types_end = node.end_byte
+                else:
+                    self._attribute(node, name)
+            else:
+                if name in _DIRECTIVES:
+                    self._directive(node, name)
+                elif name == "quote":
+                    self._quotes.append(node)
+                code.append(node)
+        return code
 
     def _module(self, node: Node, kind: str) -> None:
         args = arguments(node)
@@ -462,13 +474,9 @@ class Outline:
         )
         return head if head.type == "call" else None
 
-    def _attribute(self, node: Node, name: str, skip: set[int]) -> None:
+    def _attribute(self, node: Node, name: str) -> None:
         module = self.module_at(node.start_byte)
         args = arguments(node)
-        if name in TYPESPEC_ATTRIBUTES:
-            skip.update(n.id for n in walk(node) if n.type == "call")
-            return
-        skip.add(node.id)
         if module is None or not args:
             return
         module.attributes.setdefault(name, []).append(args[0])
@@ -502,62 +510,62 @@ class Outline:
 
     def _calls(self, nodes: list[tuple[Node, bool]]) -> None:
         clauses = sorted(self.clauses, key=lambda c: c.node.start_byte)
-        quotes = [n for n, _ in nodes if call_target_name(n) == "quote"]
         points = [n for n, _ in nodes]
         owners = _innermost([c.node for c in clauses], points)
-        modules = _innermost([m.node for m in self.modules], points)
-        quoted = _innermost(quotes, points)
-        for (node, in_template), owner, module, quote in zip(nodes, owners, modules, quoted):
-            module_def = self.modules[module] if module is not None else None
+        quotes = self._quotes
+        quoted = _innermost(quotes, points) if quotes else [None] * len(points)
+        for (node, in_template), owner, quote in zip(nodes, owners, quoted):
+            clause = clauses[owner] if owner is not None else None
+            module_def = clause.module if clause is not None else self.module_at(node.start_byte)
             call = self._call(node, module_def)
             if call is None:
                 continue
-            call.owner = clauses[owner] if owner is not None else None
+            call.owner = clause
             call.module_def = module_def
             call.in_quote = quote is not None and quotes[quote].id != node.id
             call.in_template = in_template
-            if call.module is None and call.name and call.module_def is not None and not in_template:
-                call.module = call.module_def.imported_from(call.name, call.arity)
+            if call.module is None and call.name and module_def is not None and not in_template:
+                call.module = module_def.imported_from(call.name, call.arity)
             self.calls.append(call)
 
     @staticmethod
     def _call(node: Node, module_def: ModuleDef | None) -> Call | None:
-        target = node.child_by_field_name("target")
-        if target is None:
-            return None
-        has_args = any(child.type == "arguments" for child in node.children)
+        children = node.children
+        target = children[0]
+        args_node = block = None
+        for child in children[1:]:
+            if child.type == "arguments":
+                args_node = child
+            elif child.type == "do_block":
+                block = child
         module: str | None = None
         if target.type == "identifier":
-            name = text(target)
+            name = target.text.decode()
         elif target.type == "dot":
             left, right = target.child_by_field_name("left"), target.child_by_field_name("right")
             if right is None:  # anonymous function call: f.(x)
                 return None
-            name = text(right)
+            name = right.text.decode()
             module = module_reference(left, module_def) if left is not None else None
-            if module is None and not has_args:
+            if module is None and args_node is None:
                 return None  # field access: `user.name`
         else:
             return None
-        args = list(arguments(node))
-        block = do_block(node)
+        args = args_node.named_children if args_node is not None else []
         arity = len(args) + (1 if block is not None and not (args and args[-1].type == "keywords") else 0)
+        call = Call(node, name, module, args, arity)
         parent = node.parent
-        piped = capture = False
         if parent is not None and parent.type == "binary_operator":
             op = operator(parent)
-            right = parent.child_by_field_name("right")
-            if op == "|>" and right is not None and right.start_byte == node.start_byte:
-                left = parent.child_by_field_name("left")
-                if left is not None:
-                    args.insert(0, left)
-                    arity += 1
-                    piped = True
-            elif op == "/" and not has_args and parent.parent is not None and operator(parent.parent) == "&":
-                capture = True
+            if op == "|>" and parent.child_by_field_name("right").start_byte == node.start_byte:
+                call.args = [parent.child_by_field_name("left"), *args]
+                call.arity += 1
+                call.piped = True
+            elif op == "/" and args_node is None and parent.parent is not None and operator(parent.parent) == "&":
                 number = text(parent.child_by_field_name("right"))
-                arity = int(number) if number.isdigit() else 0
-        return Call(node, name, module, args, arity, piped=piped, capture=capture)
+                call.capture = True
+                call.arity = int(number) if number.isdigit() else 0
+        return call
 
     # -- lookups ------------------------------------------------------------
 

@@ -1,23 +1,30 @@
 """HEEx and EEx templates, and the Elixir code inside them.
 
 A template's Elixir lives in many small pieces (`{@user.name}`,
-`<%= for p <- @posts do %>` ... `<% end %>`). To parse them as Elixir with
-their real positions we build a *shadow* of the file: every byte outside the
-code is blanked to a space (newlines kept), and a `;` is written where each
-piece ends, so independent expressions stay separate while a block opened in
-one directive and closed in a later one still parses as one expression. The
-shadow has the file's exact byte layout, so every node parsed from it carries
-the line and column it has in the file. `~H` sigils in `.ex` files are handled
+`<%= for p <- @posts do %>` ... `<% end %>`). We parse them as one Elixir
+document made of just those byte ranges of the file (tree-sitter's included
+ranges), each piece followed by a separator (`;` or the newline after it), so
+independent expressions stay separate while a block opened in one directive
+and closed in a later one still parses as one expression. The ranges keep the
+file's byte layout, so every node parsed from them carries the line and
+column it has in the file. `~H` sigils in `.ex` files are handled
 the same way, with the HEEx itself parsed in place from the sigil's range.
+
+HEEx accepts HTML void elements without a closing slash (`<br>`,
+`<img src={@url}>`) but the tree-sitter HEEx grammar does not, so before
+parsing markup we insert the missing `/`; `Template` maps every position of
+the markup tree back to the file (`original`).
 """
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
-from tree_sitter import Node, Tree
+from tree_sitter import Node, Range, Tree
 
-from .parse import byte_range, parse, parse_ranges, query
+from .parse import first_error, parse, parse_ranges, query
 from .syntax import text
 
 # Node types holding Elixir code, per template grammar.
@@ -25,37 +32,100 @@ _HEEX_CODE = "[(expression_value) (partial_expression_value) (ending_expression_
 _EEX_CODE = "(code) @code"
 _HEEX_COMMENTS = "(comment) @comment"
 _EEX_COMMENTS = "(comment_directive) @comment"
+_VOID_TAG = re.compile(
+    rb"<(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)(?=[\s/>])", re.IGNORECASE
+)
 
 
 @dataclass
 class Template:
-    """One template: its markup tree, its comments and its Elixir code."""
+    """One template: its markup tree, and its code and comments in file positions."""
 
-    tree: Tree
+    tree: Tree  # positions shifted by the inserted void-tag slashes: use `original`
     language: str  # "heex" or "eex"
-    code: list[Node]
-    comments: list[Node]
+    code: list[tuple[int, int]]  # byte ranges of Elixir code in the file
+    comments: list[tuple[int, str]]  # (file byte offset, text without markers)
+    _inserted: list[int]  # positions, in the tree's text, of the inserted "/"
 
     @classmethod
     def parse_file(cls, language: str, data: bytes) -> Template:
-        return cls._collect(parse(language, data), language)
+        if language != "heex":
+            return cls._collect(parse(language, data), language, [])
+        fixed, inserted = _close_void_tags(data, 0, len(data))
+        return cls._collect(parse(language, fixed), language, inserted)
 
     @classmethod
     def parse_sigil(cls, data: bytes, content: Node) -> Template:
         """Parse the HEEx inside a `~H` sigil, in place."""
-        return cls._collect(parse_ranges("heex", data, [byte_range(content)]), "heex")
+        start, end = content.start_byte, content.end_byte
+        fixed, inserted = _close_void_tags(data, start, end)
+        end_row = content.end_point[0]
+        end_column = content.end_point[1] + sum(1 for p in inserted if _row_of(fixed, p) == end_row)
+        span = Range(content.start_point, (end_row, end_column), start, end + len(inserted))
+        return cls._collect(parse_ranges("heex", fixed, [span]), "heex", inserted)
 
     @classmethod
-    def _collect(cls, tree: Tree, language: str) -> Template:
+    def _collect(cls, tree: Tree, language: str, inserted: list[int]) -> Template:
         code_query, comment_query = (_HEEX_CODE, _HEEX_COMMENTS) if language == "heex" else (_EEX_CODE, _EEX_COMMENTS)
         code = query(language, code_query).captures(tree.root_node).get("code", [])
         comments = query(language, comment_query).captures(tree.root_node).get("comment", [])
-        return cls(
-            tree=tree,
-            language=language,
-            code=sorted(code, key=lambda n: n.start_byte),
-            comments=sorted(comments, key=lambda n: n.start_byte),
-        )
+        template = cls(tree, language, [], [], inserted)
+        template.code = sorted((template.original(n.start_byte), template.original(n.end_byte)) for n in code)
+        template.comments = sorted((template.original(n.start_byte), comment_text(n)) for n in comments)
+        return template
+
+    def original(self, offset: int) -> int:
+        """A byte offset of the markup tree, as an offset in the file."""
+        return offset - bisect_left(self._inserted, offset)
+
+    def first_error(self) -> int | None:
+        """The file offset of the first markup syntax error, if any."""
+        error = first_error(self.tree.root_node)
+        return self.original(error.start_byte) if error is not None else None
+
+
+def _close_void_tags(data: bytes, start: int, end: int) -> tuple[bytes, list[int]]:
+    """`data` with a "/" added to each void start tag in [start, end) that lacks
+    one, and the positions of the added bytes in the result."""
+    slashes: list[int] = []  # file offsets of the `>` that needs a `/` before it
+    for match in _VOID_TAG.finditer(data, start, end):
+        close = _tag_end(data, match.end(), end)
+        if close is not None and data[close - 1 : close] != b"/":
+            slashes.append(close)
+    if not slashes:
+        return data, []
+    parts, last = [], 0
+    for offset in slashes:
+        parts += [data[last:offset], b"/"]
+        last = offset
+    parts.append(data[last:])
+    return b"".join(parts), [offset + index for index, offset in enumerate(slashes)]
+
+
+def _tag_end(data: bytes, pos: int, end: int) -> int | None:
+    """The offset of the `>` closing a start tag, skipping quoted values and `{...}`."""
+    depth, quote = 0, 0
+    while pos < end:
+        byte = data[pos]
+        if quote:
+            if byte == quote:
+                quote = 0
+        elif byte in (34, 39):  # " '
+            quote = byte
+        elif byte == 123:  # {
+            depth += 1
+        elif byte == 125:  # }
+            depth = max(depth - 1, 0)
+        elif byte == 62 and depth == 0:  # >
+            return pos
+        elif byte == 60 and depth == 0:  # < : not a tag after all
+            return None
+        pos += 1
+    return None
+
+
+def _row_of(data: bytes, offset: int) -> int:
+    return data.count(b"\n", 0, offset)
 
 
 def heex_sigil_contents(sigils: list[Node]) -> list[Node]:
@@ -71,26 +141,34 @@ def heex_sigil_contents(sigils: list[Node]) -> list[Node]:
     return contents
 
 
-def shadow_elixir(data: bytes, code: list[Node]) -> Tree | None:
-    """Parse the Elixir code pieces of a file as one Elixir tree in file positions."""
+def parse_embedded_elixir(data: bytes, code: list[tuple[int, int]]) -> Tree | None:
+    """Parse the Elixir code pieces of a file as one Elixir tree in file positions.
+
+    The parser reads only the pieces (tree-sitter's included ranges), each
+    followed by one separator byte: a newline where the file has one, else
+    a `;` written over the template's closing `}` or `%>`.
+    """
     if not code:
         return None
-    shadow = bytearray(b" " * len(data))
-    for index in _newlines(data):
-        shadow[index] = 10
-    for node in code:
-        start, end = node.start_byte, node.end_byte
-        shadow[start:end] = data[start:end]
-        if end < len(data) and data[end] != 10:
-            shadow[end] = ord(";")
-    return parse("elixir", bytes(shadow))
+    separated = bytearray(data)
+    line_starts = [0, *(match.end() for match in re.finditer(rb"\n", data))]
+    ranges: list[Range] = []
+    last_end = -1
+    for start, end in sorted(code):
+        if start < last_end:  # nested or overlapping pieces: the outer one covers them
+            continue
+        if end < len(data):
+            if data[end] != 10:
+                separated[end] = 59  # ";"
+            end += 1
+        ranges.append(Range(_point(line_starts, start), _point(line_starts, end), start, end))
+        last_end = end
+    return parse_ranges("elixir", bytes(separated), ranges)
 
 
-def _newlines(data: bytes):
-    pos = data.find(b"\n")
-    while pos >= 0:
-        yield pos
-        pos = data.find(b"\n", pos + 1)
+def _point(line_starts: list[int], offset: int) -> tuple[int, int]:
+    row = bisect_right(line_starts, offset) - 1
+    return row, offset - line_starts[row]
 
 
 def comment_text(node: Node) -> str:
