@@ -162,6 +162,9 @@ def test_no_project_is_an_error_unless_asked(tmp_path):
         discover(tmp_path)
     layout = discover(tmp_path, no_project=True)
     assert layout.kind == "loose" and source_files(layout) == ["scripts/a.exs"]
+    write(tmp_path, {"scripts/b.exs": "IO.puts(2)\n"})
+    single = discover(tmp_path / "scripts" / "b.exs", no_project=True)
+    assert source_files(single) == ["b.exs"] and single.focus == "b.exs"
 
 
 def test_missing_path_is_an_error(tmp_path):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -47,7 +47,6 @@ class ReviewResult:
     baselined: int = 0
     hidden: int = 0  # below the confidence floor or deselected
     cached: int = 0
-    all_findings: list[Finding] = field(default_factory=list)  # fingerprinted, before filters
 
     @property
     def files(self) -> int:
@@ -69,7 +68,7 @@ def review(
     raw = [finding for path in paths for finding in results[path].findings]
     raw.extend(_project_findings(project))
     raw = assign_fingerprints(raw, lambda path: _read_lines(layout.root / path))
-    result = ReviewResult(project, [], config, cached=cached, all_findings=raw)
+    result = ReviewResult(project, [], config, cached=cached)
     directives = {path: facts.directives for path, facts in project.files.items() if facts.directives}
     for finding in raw:
         if not layout.in_focus(finding.location.path):

@@ -62,7 +62,7 @@ _BEHAVIOURS = {
 }
 
 # Modules that take untrusted input from the network in their callbacks.
-REQUEST_HANDLERS = frozenset({"controller", "live_view", "live_component", "channel", "socket", "plug", "router"})
+REQUEST_HANDLERS = frozenset({"controller", "live_view", "live_component", "channel", "socket", "plug"})
 
 
 def module_kinds(module: ModuleDef) -> tuple[str, ...]:

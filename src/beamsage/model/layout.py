@@ -61,7 +61,9 @@ def discover(path: Path, *, no_project: bool = False) -> Layout:
         if apps_found:
             root, kind, apps = start, "multi", apps_found
         elif no_project:
-            root, kind, apps = start, "loose", (App("", None, (".",)),)
+            # Loose files: the folder given, or just the file given.
+            only = "." if path.is_dir() else path.name
+            root, kind, apps = start, "loose", (App("", None, (only,)),)
         else:
             raise ProjectError(
                 f"no mix.exs found in {start} or its parent folders; "
@@ -157,7 +159,7 @@ def source_files(layout: Layout, excludes: list[str] = ()) -> list[str]:
 
 def _review_roots(layout: Layout, app: App) -> list[str]:
     if layout.kind == "loose":
-        return [""]
+        return ["" if p == "." else p for p in app.elixirc_paths]
     roots = ["lib", "test", "config", "mix.exs", *app.elixirc_paths]
     priv = layout.root / app.join("priv")
     if priv.is_dir():
