@@ -50,7 +50,8 @@ class ReviewResult:
 
     @property
     def files(self) -> int:
-        return len(self.project.files)
+        """Files reviewed under the path the user asked about."""
+        return sum(1 for path in self.project.files if self.project.layout.in_focus(path))
 
 
 def review(

@@ -40,10 +40,6 @@ class ModuleFacts(msgspec.Struct, frozen=True):
     attributes: tuple[str, ...] = ()
     functions: tuple[FunctionFacts, ...] = ()
 
-    @property
-    def public_functions(self) -> tuple[FunctionFacts, ...]:
-        return tuple(f for f in self.functions if f.kind in ("def", "defmacro", "defguard", "defdelegate"))
-
 
 class SourceIssue(msgspec.Struct, frozen=True):
     """Why a file could not be (fully) reviewed."""

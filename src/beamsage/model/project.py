@@ -26,6 +26,3 @@ class Project:
             for module in facts.modules:
                 found.setdefault(module.name, (facts, module))
         return found
-
-    def files_of_kind(self, kind: str) -> list[FileFacts]:
-        return [f for f in self.files.values() if kind in f.kinds]

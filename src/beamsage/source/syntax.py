@@ -11,8 +11,9 @@ Rules and the model use these views instead of raw tree-sitter nodes:
 - Each call knows the clause it sits in (`owner`), so rules can tell code that
   runs at run time from code that runs at compile time (module bodies) and
   from code inside `quote`.
-- `literal_value`/`is_constant` tell literals and compile-time constants from
-  values computed at run time.
+- `string_value`/`atom_value` read literals; `is_constant` tells literals and
+  compile-time constants from values computed at run time; `variables`
+  lists the variables an expression or pattern mentions.
 
 Everything walks with explicit stacks or bounded depth: a deeply nested file
 never raises RecursionError.
@@ -50,10 +51,6 @@ _DIRECTIVES = frozenset({"alias", "import", "use", "require"})
 
 def text(node: Node | None) -> str:
     return node.text.decode("utf-8", "replace") if node is not None else ""
-
-
-def field_node(node: Node, name: str) -> Node | None:
-    return node.child_by_field_name(name)
 
 
 def operator(node: Node) -> str:
@@ -112,12 +109,9 @@ def string_value(node: Node | None) -> str | None:
         return None
     parts = []
     for child in node.named_children:
-        if child.type == "quoted_content":
-            parts.append(text(child))
-        elif child.type == "escape_sequence":
-            parts.append(text(child))
-        else:
+        if child.type not in ("quoted_content", "escape_sequence"):
             return None
+        parts.append(text(child))
     return "".join(parts)
 
 
@@ -211,8 +205,8 @@ def variables(node: Node | None) -> set[str]:
             if left is not None:
                 stack.append((left, depth + 1))
             continue
-        if current.type == "unary_operator" and operator(current) == "@":
-            continue
+        if current.type == "unary_operator" and operator(current) in ("@", "^"):
+            continue  # a module attribute, or a pinned value matched, not bound
         stack.extend((child, depth + 1) for child in current.named_children)
     return names
 
@@ -250,9 +244,6 @@ class ModuleDef:
     @property
     def line(self) -> int:
         return self.node.start_point[0] + 1
-
-    def uses_module(self, *names: str) -> bool:
-        return any(use.module in names for use in self.uses)
 
     def resolve(self, name: str) -> str:
         """Expand an alias as written in this module (`Repo` -> `MyApp.Repo`)."""
