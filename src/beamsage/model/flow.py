@@ -11,6 +11,9 @@ confidence. A value is *untrusted* when it comes from
   `req_headers`, cookies), `get_req_header/2`, `read_body/2`;
 - an HTTP client's response (Req, HTTPoison, Finch, Tesla, `:httpc`).
 
+A value tested against constants first (`when sort in ~w(name price)`,
+`if dir in @directions`) is *validated*: it can only be one of them.
+
 It flows through assignment and pattern matching (`=`, `<-` in `with`/`for`,
 `case` on an untrusted value), access (`params["q"]`, `Map.get/3`, field
 access), string building (`<>`, interpolation) and a few string functions.
@@ -31,6 +34,7 @@ from ..source.syntax import (
     arguments,
     call_target_name,
     do_block,
+    is_constant,
     module_reference,
     operator,
     text,
@@ -109,6 +113,7 @@ class Flow:
             # Two passes let a value assigned late in a loop body reach earlier uses.
             for _ in range(2):
                 self._propagate(clause.body)
+        self._checks = self._allow_list_checks()
 
     def _untrusted_params(self, kinds: tuple[str, ...]) -> list[tuple[int, str]]:
         clause = self.clause
@@ -133,6 +138,26 @@ class Flow:
                     for clause in block.named_children:
                         if clause.type == "stab_clause":
                             self._taint_pattern(clause.child_by_field_name("left"), origin)
+
+    def _allow_list_checks(self) -> list[tuple[str, int]]:
+        """`(code, position)` of each `x in [constants]` / `x == constant` test
+        in the clause's guard and body."""
+        checks = []
+        for part in (self.clause.guard, self.clause.body):
+            if part is None:
+                continue
+            for node in walk(part):
+                if node.type == "binary_operator" and operator(node) in ("in", "==", "==="):
+                    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                    if left is not None and is_constant(right):
+                        checks.append((" ".join(text(left).split()), node.start_byte))
+        return checks
+
+    def validated(self, value: Node) -> bool:
+        """Whether `value` was tested against constants (`when s in ~w(a b)`,
+        `if s in @allowed`) before this point: then it can only be one of them."""
+        code = " ".join(text(value).split())
+        return any(checked == code and position < value.start_byte for checked, position in self._checks)
 
     def _taint_pattern(self, pattern: Node | None, origin: Origin) -> None:
         for name in variables(pattern):

@@ -5,7 +5,8 @@ Shared judgement for every rule here:
 - Only code that runs at run time counts: module bodies, macros outside
   `quote`, tests, config files, `mix.exs`, migrations and Mix tasks run on
   the developer's data, not an attacker's.
-- A literal or compile-time constant argument is never reported.
+- A literal or compile-time constant argument is never reported, nor is a
+  value first checked against constants (`when sort in ~w(name price)`).
 - Confidence: high when the local data flow shows the value comes from the
   request (or an HTTP response), and the message names that path; medium in
   modules that handle requests (controllers, LiveViews, channels, plugs,
@@ -35,6 +36,11 @@ def _runtime_calls(file: ParsedFile) -> Iterator[Call]:
     for call in file.outline.calls:
         if call.runs_at_runtime and not (call.module_def and call.module_def.name.startswith("Mix.Tasks.")):
             yield call
+
+
+def _validated(file: ParsedFile, call: Call, value: Node) -> bool:
+    """The value was checked against an allow-list of constants before the call."""
+    return call.owner is not None and file.flow(call.owner).validated(value)
 
 
 def _judge(file: ParsedFile, call: Call, value: Node | None) -> tuple[Confidence, Origin | None]:
@@ -81,7 +87,8 @@ class UnsafeAtomConversion(FileRule):
 
     `String.to_atom/1`, `List.to_atom/1`, `:erlang.binary_to_atom/1,2`,
     `:erlang.list_to_atom/1` and `Module.concat/1,2` on a value that is not a
-    literal; interpolated atoms (`:"user_#{role}"`, `"#{key}": value`,
+    literal and was not first checked against a list of constants
+    (`when sort in ~w(name price)`); interpolated atoms (`:"user_#{role}"`, `"#{key}": value`,
     `~w(#{x})a`); `Jason.decode/2` and `Poison.decode/2` with `keys: :atoms`;
     and captures such as `Enum.map(fields, &String.to_atom/1)`. Confidence is
     high when the value is shown to come from request parameters, a socket
@@ -166,7 +173,7 @@ class UnsafeAtomConversion(FileRule):
         else:
             values = call.args if call.name == "concat" else call.args[:1]
             variable = [v for v in values if not is_constant(v, in_template=call.in_template)]
-            if not variable:
+            if not variable or all(_validated(file, call, v) for v in variable):
                 return
             value = variable[0]
             confidence, origin = _judge(file, call, value)
