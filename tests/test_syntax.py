@@ -222,3 +222,21 @@ def test_deep_nesting_does_not_recurse():
     file = parsed("lib/deep.ex", code)
     assert file.facts().modules[0].name == "Deep"
     assert is_constant(file.outline.clauses[0].body) is False
+
+
+def test_heex_that_the_grammar_misreads_is_prepared_not_reported():
+    code = """<div class="card">
+  <br>
+  <img src={@avatar} alt="">
+  <input type="text" name="q" value={@q}>
+  <script>if (a < b) { window.cfg = {x: 1}; } var u = "<%= @url %>";</script>
+  <style>.card { color: red; }</style>
+  <pre phx-no-curly-interpolation>{String.to_atom(docs)}</pre>
+  <p>{String.to_atom(@kind)}</p>
+</div>
+"""
+    file = parsed("lib/app_web/page_html/show.html.heex", code, Language.HEEX)
+    assert file.syntax_issue() is None
+    assert [(c.line, c.name) for c in file.outline.calls] == [(8, "to_atom")]
+    pieces = {code.encode()[a:b].decode().strip() for t in file.templates for a, b in t.code}
+    assert pieces == {"@avatar", "@q", "@url", "String.to_atom(@kind)"}

@@ -10,10 +10,13 @@ file's byte layout, so every node parsed from them carries the line and
 column it has in the file. `~H` sigils in `.ex` files are handled
 the same way, with the HEEx itself parsed in place from the sigil's range.
 
-HEEx accepts HTML void elements without a closing slash (`<br>`,
-`<img src={@url}>`) but the tree-sitter HEEx grammar does not, so before
-parsing markup we insert the missing `/`; `Template` maps every position of
-the markup tree back to the file (`original`).
+Two things HEEx accepts trip the tree-sitter HEEx grammar, so markup is
+prepared before parsing: HTML void elements without a closing slash (`<br>`,
+`<img src={@url}>`) get the missing `/`, and bodies HEEx reads as raw text
+(`<script>`, `<style>`) or without `{...}` (`phx-no-curly-interpolation`)
+are blanked.
+`Template` maps every position of the markup tree back to the file
+(`original`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,10 @@ _HEEX_CODE = "[(expression_value) (partial_expression_value) (ending_expression_
 _EEX_CODE = "(code) @code"
 _HEEX_COMMENTS = "(comment) @comment"
 _EEX_COMMENTS = "(comment_directive) @comment"
+_RAW_TEXT_OPEN = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)(?=[\s>])")
+_NO_BRACES = bytes(32 if byte in (123, 125) else byte for byte in range(256))
+_BLANK = bytes(byte if byte == 10 else 32 for byte in range(256))
+_EEX_TAG = re.compile(rb"<%.*?%>", re.DOTALL)
 _VOID_TAG = re.compile(
     rb"<(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)(?=[\s/>])", re.IGNORECASE
 )
@@ -51,14 +58,14 @@ class Template:
     def parse_file(cls, language: str, data: bytes) -> Template:
         if language != "heex":
             return cls._collect(parse(language, data), language, [])
-        fixed, inserted = _close_void_tags(data, 0, len(data))
+        fixed, inserted = _prepare_markup(data, 0, len(data))
         return cls._collect(parse(language, fixed), language, inserted)
 
     @classmethod
     def parse_sigil(cls, data: bytes, content: Node) -> Template:
         """Parse the HEEx inside a `~H` sigil, in place."""
         start, end = content.start_byte, content.end_byte
-        fixed, inserted = _close_void_tags(data, start, end)
+        fixed, inserted = _prepare_markup(data, start, end)
         end_row = content.end_point[0]
         end_column = content.end_point[1] + sum(1 for p in inserted if _row_of(fixed, p) == end_row)
         span = Range(content.start_point, (end_row, end_column), start, end + len(inserted))
@@ -82,6 +89,42 @@ class Template:
         """The file offset of the first markup syntax error, if any."""
         error = first_error(self.tree.root_node)
         return self.original(error.start_byte) if error is not None else None
+
+
+def _prepare_markup(data: bytes, start: int, end: int) -> tuple[bytes, list[int]]:
+    """The HEEx in [start, end) made readable for the grammar, and the positions
+    of the bytes added: raw-text bodies are blanked, void tags closed."""
+    return _close_void_tags(_blank_raw_text(data, start, end), start, end)
+
+
+def _blank_raw_text(data: bytes, start: int, end: int) -> bytes:
+    """HEEx reads the bodies of `<script>` and `<style>` as raw text, and does
+    not interpolate `{...}` in elements marked `phx-no-curly-interpolation`;
+    the grammar would read JavaScript and CSS as markup and Elixir. Those
+    bodies are blanked (same length, newlines and `<% %>` tags kept), and the
+    braces of the marked elements too."""
+    blanked = None
+    lowered = data.lower()
+    for match in _RAW_TEXT_OPEN.finditer(data, start, end):
+        body_start = _tag_end(data, match.end(), end)
+        if body_start is None:
+            continue
+        name = match.group(1).lower()
+        raw = name in (b"script", b"style")
+        if not raw and b"phx-no-curly-interpolation" not in data[match.end() : body_start]:
+            continue
+        closing = lowered.find(b"</" + name, body_start, end)
+        body_end = closing if closing >= 0 else end
+        if blanked is None:
+            blanked = bytearray(data)
+        body = data[body_start + 1 : body_end]
+        if raw:
+            kept = [(m.start(), m.end()) for m in _EEX_TAG.finditer(body)]
+            body = body.translate(_BLANK)
+            for a, b in kept:
+                body = body[:a] + data[body_start + 1 + a : body_start + 1 + b] + body[b:]
+        blanked[body_start + 1 : body_end] = body.translate(_NO_BRACES) if not raw else body
+    return bytes(blanked) if blanked is not None else data
 
 
 def _close_void_tags(data: bytes, start: int, end: int) -> tuple[bytes, list[int]]:
