@@ -281,6 +281,8 @@ class UnsafeBinaryToTerm(FileRule):
                     continue
             elif call.args and not is_constant(call.args[0], in_template=call.in_template):
                 value = call.args[0]
+                if _validated(file, call, value):
+                    continue
             else:
                 continue
             confidence, origin = _judge(file, call, value)
@@ -361,6 +363,8 @@ class CodeEvaluation(FileRule):
             if call.name not in self._EVALUATORS.get(call.module, ()) or call.capture:
                 continue
             if not call.args or is_constant(call.args[0], in_template=call.in_template):
+                continue
+            if _validated(file, call, call.args[0]):
                 continue
             confidence, origin = _judge(file, call, call.args[0])
             yield self.finding(
