@@ -240,3 +240,9 @@ def test_heex_that_the_grammar_misreads_is_prepared_not_reported():
     assert [(c.line, c.name) for c in file.outline.calls] == [(8, "to_atom")]
     pieces = {code.encode()[a:b].decode().strip() for t in file.templates for a, b in t.code}
     assert pieces == {"@avatar", "@q", "@url", "String.to_atom(@kind)"}
+
+
+def test_one_line_sigil_with_void_tags_keeps_positions():
+    file = parsed("lib/a.ex", 'defmodule A do\n  def r(assigns), do: ~H"<br><img src={@u}><p>{f(@x)}</p>"\nend\n')
+    assert file.syntax_issue() is None
+    assert [(c.line, c.node.start_point[1], c.name) for c in file.outline.calls if c.in_template] == [(2, 47, "f")]

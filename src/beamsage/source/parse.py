@@ -38,7 +38,7 @@ def parse(name: str, data: bytes) -> Tree:
     return _parser(name).parse(data)
 
 
-def parse_ranges(name: str, data: bytes, ranges: list[tuple[Node, Node]] | list[Range]) -> Tree:
+def parse_ranges(name: str, data: bytes, ranges: list[Range]) -> Tree:
     """Parse only the given ranges of `data`; the tree keeps the file's positions.
 
     Used for `~H` sigils: the HEEx inside an Elixir file is parsed in place, so
@@ -47,10 +47,6 @@ def parse_ranges(name: str, data: bytes, ranges: list[tuple[Node, Node]] | list[
     parser = Parser(language(name))
     parser.included_ranges = list(ranges)
     return parser.parse(data)
-
-
-def byte_range(node: Node) -> Range:
-    return Range(node.start_point, node.end_point, node.start_byte, node.end_byte)
 
 
 def first_error(root: Node) -> Node | None:

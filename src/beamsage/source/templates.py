@@ -35,7 +35,9 @@ _HEEX_CODE = "[(expression_value) (partial_expression_value) (ending_expression_
 _EEX_CODE = "(code) @code"
 _HEEX_COMMENTS = "(comment) @comment"
 _EEX_COMMENTS = "(comment_directive) @comment"
-_RAW_TEXT_OPEN = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)(?=[\s>])")
+_RAW_TEXT_TAG = re.compile(rb"<(script|style)(?=[\s>])", re.IGNORECASE)
+_TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)")
+_NO_CURLY = b"phx-no-curly-interpolation"
 _NO_BRACES = bytes(32 if byte in (123, 125) else byte for byte in range(256))
 _BLANK = bytes(byte if byte == 10 else 32 for byte in range(256))
 _EEX_TAG = re.compile(rb"<%.*?%>", re.DOTALL)
@@ -66,9 +68,10 @@ class Template:
         """Parse the HEEx inside a `~H` sigil, in place."""
         start, end = content.start_byte, content.end_byte
         fixed, inserted = _prepare_markup(data, start, end)
-        end_row = content.end_point[0]
-        end_column = content.end_point[1] + sum(1 for p in inserted if _row_of(fixed, p) == end_row)
-        span = Range(content.start_point, (end_row, end_column), start, end + len(inserted))
+        new_end = end + len(inserted)
+        last_line = fixed.rfind(b"\n", 0, new_end)  # slashes added on the last line shift its column
+        end_column = content.end_point[1] + sum(1 for p in inserted if p > last_line)
+        span = Range(content.start_point, (content.end_point[0], end_column), start, new_end)
         return cls._collect(parse_ranges("heex", fixed, [span]), "heex", inserted)
 
     @classmethod
@@ -100,31 +103,38 @@ def _prepare_markup(data: bytes, start: int, end: int) -> tuple[bytes, list[int]
 def _blank_raw_text(data: bytes, start: int, end: int) -> bytes:
     """HEEx reads the bodies of `<script>` and `<style>` as raw text, and does
     not interpolate `{...}` in elements marked `phx-no-curly-interpolation`;
-    the grammar would read JavaScript and CSS as markup and Elixir. Those
-    bodies are blanked (same length, newlines and `<% %>` tags kept), and the
-    braces of the marked elements too."""
-    blanked = None
-    lowered = data.lower()
-    for match in _RAW_TEXT_OPEN.finditer(data, start, end):
-        body_start = _tag_end(data, match.end(), end)
-        if body_start is None:
+    the grammar would read JavaScript and CSS as markup and Elixir. Raw-text
+    bodies are blanked (same length, newlines and `<% %>` tags kept); marked
+    elements lose their braces."""
+    elements = [(match, True) for match in _RAW_TEXT_TAG.finditer(data, start, end)]
+    marker = data.find(_NO_CURLY, start, end)
+    while marker >= 0:
+        opening = data.rfind(b"<", start, marker)
+        tag = _TAG_NAME.match(data, opening) if opening >= 0 else None
+        if tag is not None:
+            elements.append((tag, False))
+        marker = data.find(_NO_CURLY, marker + 1, end)
+    if not elements:
+        return data
+    blanked = bytearray(data)
+    for tag, raw in elements:
+        open_end = _tag_end(data, tag.end(), end)
+        if open_end is None:
             continue
-        name = match.group(1).lower()
-        raw = name in (b"script", b"style")
-        if not raw and b"phx-no-curly-interpolation" not in data[match.end() : body_start]:
-            continue
-        closing = lowered.find(b"</" + name, body_start, end)
-        body_end = closing if closing >= 0 else end
-        if blanked is None:
-            blanked = bytearray(data)
-        body = data[body_start + 1 : body_end]
-        if raw:
-            kept = [(m.start(), m.end()) for m in _EEX_TAG.finditer(body)]
-            body = body.translate(_BLANK)
-            for a, b in kept:
-                body = body[:a] + data[body_start + 1 + a : body_start + 1 + b] + body[b:]
-        blanked[body_start + 1 : body_end] = body.translate(_NO_BRACES) if not raw else body
-    return bytes(blanked) if blanked is not None else data
+        closing = re.compile(b"</" + re.escape(tag.group(1)), re.IGNORECASE).search(data, open_end, end)
+        body = slice(open_end + 1, closing.start() if closing else end)
+        blanked[body] = _blank_body(data[body]) if raw else data[body].translate(_NO_BRACES)
+    return bytes(blanked)
+
+
+def _blank_body(body: bytes) -> bytes:
+    """Spaces for everything but newlines and `<% %>` tags."""
+    parts, last = [], 0
+    for tag in _EEX_TAG.finditer(body):
+        parts += [body[last : tag.start()].translate(_BLANK), tag.group()]
+        last = tag.end()
+    parts.append(body[last:].translate(_BLANK))
+    return b"".join(parts)
 
 
 def _close_void_tags(data: bytes, start: int, end: int) -> tuple[bytes, list[int]]:
@@ -165,10 +175,6 @@ def _tag_end(data: bytes, pos: int, end: int) -> int | None:
             return None
         pos += 1
     return None
-
-
-def _row_of(data: bytes, offset: int) -> int:
-    return data.count(b"\n", 0, offset)
 
 
 def heex_sigil_contents(sigils: list[Node]) -> list[Node]:
