@@ -12,9 +12,10 @@ import msgspec
 
 from ..source.directives import Directive
 from ..source.document import Span
+from .ecto.facts import MigrationFacts, QueryFacts, SchemaFacts
 
 
-class FunctionFacts(msgspec.Struct, frozen=True):
+class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
     name: str
     arity: int
     min_arity: int
@@ -41,6 +42,39 @@ class ModuleFacts(msgspec.Struct, frozen=True):
     functions: tuple[FunctionFacts, ...] = ()
 
 
+class LoopFacts(msgspec.Struct, frozen=True, array_like=True):
+    """Code that runs once per element: an `Enum`/`Stream` callback, a `for`
+    body, a HEEx `:for`, a function recursing over a list."""
+
+    kind: str  # "Enum.map", "for", ":for", "Task.async_stream", "recursion"
+    line: int
+    column: int
+    over: str  # the collection, as written (shortened)
+
+
+class CallSite(msgspec.Struct, frozen=True, array_like=True):
+    module: str | None  # resolved as far as the file tells; None for local calls
+    name: str
+    arity: int
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    loop: int = -1  # index of the innermost loop in `FunctionCalls.loops`, -1 when none
+
+
+class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
+    """The calls one function makes (all its clauses), for the project's call
+    graph. A template file's code is the function `<template>` of no module."""
+
+    module: str | None
+    name: str
+    arity: int
+    line: int
+    calls: tuple[CallSite, ...] = ()
+    loops: tuple[LoopFacts, ...] = ()
+
+
 class SourceIssue(msgspec.Struct, frozen=True):
     """Why a file could not be (fully) reviewed."""
 
@@ -57,3 +91,7 @@ class FileFacts(msgspec.Struct, frozen=True):
     modules: tuple[ModuleFacts, ...] = ()
     directives: tuple[Directive, ...] = ()
     issues: tuple[SourceIssue, ...] = ()
+    functions: tuple[FunctionCalls, ...] = ()
+    queries: tuple[QueryFacts, ...] = ()
+    schemas: tuple[SchemaFacts, ...] = ()
+    migrations: tuple[MigrationFacts, ...] = ()

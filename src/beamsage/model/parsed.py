@@ -18,6 +18,10 @@ from ..source.parse import first_error
 from ..source.syntax import Clause, ModuleDef, Outline, text
 from ..source.templates import Template
 from ..source.trees import parse_document
+from .calls import function_calls
+from .ecto.migrations import migration_facts, migration_version
+from .ecto.queries import query_facts
+from .ecto.schemas import schema_facts
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
@@ -116,7 +120,26 @@ class ParsedFile:
             modules=tuple(self._module_facts(m) for m in self.outline.modules),
             directives=tuple(self.directives()),
             issues=((syntax,) if syntax else ()) + issues,
+            functions=tuple(function_calls(self)),
+            queries=tuple(query_facts(self)),
+            schemas=tuple(self._schemas()),
+            migrations=tuple(self._migrations()),
         )
+
+    def _schemas(self):
+        for module in self.outline.modules:
+            if "schema" in self.kinds_of(module):
+                facts = schema_facts(self.outline, module, self.span)
+                if facts is not None:
+                    yield facts
+
+    def _migrations(self):
+        version = migration_version(self.doc.path)
+        if version is None:
+            return
+        for module in self.outline.modules:
+            if "migration" in self.kinds_of(module):
+                yield migration_facts(self.outline, module, version)
 
     def _module_facts(self, module: ModuleDef) -> ModuleFacts:
         functions: dict[tuple[str, int, str], list[Clause]] = {}

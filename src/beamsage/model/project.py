@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from .callgraph import CallGraph
+from .ecto.model import EctoModel
 from .facts import FileFacts, ModuleFacts
 from .layout import Layout
 
@@ -26,3 +28,11 @@ class Project:
             for module in facts.modules:
                 found.setdefault(module.name, (facts, module))
         return found
+
+    @cached_property
+    def ecto(self) -> EctoModel:
+        return EctoModel(self)
+
+    @cached_property
+    def calls(self) -> CallGraph:
+        return CallGraph(self)

@@ -502,9 +502,9 @@ class Outline:
     def _calls(self, nodes: list[tuple[Node, bool]]) -> None:
         clauses = sorted(self.clauses, key=lambda c: c.node.start_byte)
         points = [n for n, _ in nodes]
-        owners = _innermost([c.node for c in clauses], points)
+        owners = innermost([c.node for c in clauses], points)
         quotes = self._quotes
-        quoted = _innermost(quotes, points) if quotes else [None] * len(points)
+        quoted = innermost(quotes, points) if quotes else [None] * len(points)
         for (node, in_template), owner, quote in zip(nodes, owners, quoted):
             clause = clauses[owner] if owner is not None else None
             module_def = clause.module if clause is not None else self.module_at(node.start_byte)
@@ -627,7 +627,7 @@ def _sorted(nodes: list[Node]) -> list[Node]:
     return sorted(nodes, key=lambda n: n.start_byte)
 
 
-def _innermost(intervals: list[Node], points: list[Node]) -> list[int | None]:
+def innermost(intervals: list[Node], points: list[Node]) -> list[int | None]:
     """For each point node, the index of the innermost interval node containing it.
 
     Both lists are sorted by start byte; one sweep with a stack of open

@@ -35,6 +35,11 @@ _HEEX_CODE = "[(expression_value) (partial_expression_value) (ending_expression_
 _EEX_CODE = "(code) @code"
 _HEEX_COMMENTS = "(comment) @comment"
 _EEX_COMMENTS = "(comment_directive) @comment"
+_FOR_LOOPS = """
+(special_attribute
+  (special_attribute_name) @name (#eq? @name ":for")
+  (expression (expression_value) @generator))
+"""
 _RAW_TEXT_TAG = re.compile(rb"<(script|style)(?=[\s>])", re.IGNORECASE)
 _TAG_NAME = re.compile(rb"<([a-zA-Z][a-zA-Z0-9-]*)")
 _NO_CURLY = b"phx-no-curly-interpolation"
@@ -87,6 +92,21 @@ class Template:
     def original(self, offset: int) -> int:
         """A byte offset of the markup tree, as an offset in the file."""
         return offset - bisect_left(self._inserted, offset)
+
+    def for_loops(self) -> list[tuple[int, int, int, int]]:
+        """HEEx `:for` loops as file byte ranges: `(element start, element end,
+        generator start, generator end)`; the element (its attributes and
+        body) is rendered once per item, the generator (`p <- @posts`) once."""
+        if self.language != "heex":
+            return []
+        loops = []
+        for value in query("heex", _FOR_LOOPS).captures(self.tree.root_node).get("generator", []):
+            element = value.parent.parent.parent.parent  # expression, special_attribute, start tag, element
+            if element is None:
+                continue
+            loops.append(tuple(self.original(offset) for offset in
+                               (element.start_byte, element.end_byte, value.start_byte, value.end_byte)))
+        return loops
 
     def first_error(self) -> int | None:
         """The file offset of the first markup syntax error, if any."""

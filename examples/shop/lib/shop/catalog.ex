@@ -55,6 +55,11 @@ defmodule Shop.Catalog do
     |> Repo.all()
   end
 
+  @doc "Active products whose name contains `term`, for the search box."
+  def search_products(term) do
+    Repo.all(from p in Product, where: p.active and ilike(p.name, ^"%#{term}%"), order_by: p.name, limit: 20)
+  end
+
   defp filter_category(query, nil), do: query
   defp filter_category(query, category_id), do: where(query, [p], p.category_id == ^category_id)
 

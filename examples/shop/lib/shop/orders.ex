@@ -29,6 +29,11 @@ defmodule Shop.Orders do
     |> Enum.map(&Repo.preload(&1, :line_items))
   end
 
+  @doc "The orders placed with an email address, newest first."
+  def list_orders_for_email(email) do
+    Repo.all(from o in Order, where: o.email == ^email, order_by: [desc: o.inserted_at])
+  end
+
   def get_order!(id) do
     Order
     |> Repo.get!(id)

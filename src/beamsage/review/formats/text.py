@@ -46,6 +46,11 @@ def _finding(report: Report, finding: Finding, style) -> list[str]:
         width = max(len(source[: end_column - 1].expandtabs(4)) - start, 1)
         lines.append(f"    {style(number, dim=True)} | {expanded}")
         lines.append(f"    {gutter} | {' ' * start}{style('^' * width, fg=_COLORS[finding.severity])}")
+    for related in finding.related:
+        where = related.location
+        lines.append(f"    {style('see:', dim=True)} {where.path}:{where.line}: {related.message}")
     if finding.fix:
-        lines.append(f"    {style('fix:', fg='green')} {finding.fix}")
+        first, *rest = finding.fix.split("\n")
+        lines.append(f"    {style('fix:', fg='green')} {first}")
+        lines.extend(f"         {line}" if line else "" for line in rest)
     return lines

@@ -1,0 +1,1 @@
+"""Ecto: schemas, migrations replayed into a database, queries, and who performs them."""

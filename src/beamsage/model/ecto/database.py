@@ -1,0 +1,228 @@
+"""The database as the replay of every migration, in timestamp order.
+
+One `Database` per migrations folder (`priv/repo/migrations`, another repo's
+folder, an umbrella app's): each repo has its own database. Where the repo
+keeps `structure.sql` (from `mix ecto.dump`), that file is the starting
+point and only the migrations it does not record are replayed on top.
+
+Every table, column and index remembers the file and line that created it,
+so findings can point at the migration to change. What could not be read
+(`unknown` operations) makes the tables it may touch `uncertain`; rules
+that claim something is missing stay quiet about uncertain tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import NamedTuple
+
+import msgspec
+
+from .facts import Change, Index, MigrationFacts, MigrationOp, Reference
+
+
+class Origin(NamedTuple):
+    path: str
+    line: int
+
+
+@dataclass
+class ColumnState:
+    name: str
+    type: str | None
+    origin: Origin
+    null: bool | None = None
+    references: Reference | None = None
+
+
+@dataclass
+class IndexState:
+    index: Index
+    origin: Origin
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self.index.columns
+
+
+@dataclass
+class Table:
+    name: str
+    origin: Origin
+    prefix: str | None = None
+    columns: dict[str, ColumnState] = field(default_factory=dict)
+    primary_key: tuple[str, ...] = ()
+    indexes: dict[str, IndexState] = field(default_factory=dict)
+    uncertain: bool = False
+
+    def leading(self, column: str) -> bool:
+        """Whether an index (or the primary key) can look rows up by `column`."""
+        if self.primary_key[:1] == (column,):
+            return True
+        return any(state.columns[:1] == (column,) for state in self.indexes.values())
+
+
+@dataclass
+class Database:
+    migrations: str  # the migrations folder, root-relative
+    tables: dict[str, Table] = field(default_factory=dict)
+    uncertain: bool = False  # something changed the schema in a way not understood
+
+    def table(self, name: str) -> Table | None:
+        return self.tables.get(name)
+
+    def is_certain(self, table: Table) -> bool:
+        return not (self.uncertain or table.uncertain)
+
+    def index_named(self, name: str) -> tuple[Table, IndexState] | None:
+        for table in self.tables.values():
+            state = table.indexes.get(name)
+            if state is not None:
+                return table, state
+        return None
+
+
+def build_databases(
+    migrations: list[tuple[str, MigrationFacts]], root: Path | None = None
+) -> list[Database]:
+    """Replay `(path, facts)` migrations, grouped by folder, in version order."""
+    folders: dict[str, list[tuple[str, MigrationFacts]]] = {}
+    for path, facts in migrations:
+        folders.setdefault(path.rpartition("/")[0], []).append((path, facts))
+    databases = []
+    for folder, entries in sorted(folders.items()):
+        database = Database(folder)
+        replay = _Replay(database)
+        recorded = _structure(folder, root, replay)
+        for path, facts in sorted(entries, key=lambda entry: (entry[1].version, entry[0])):
+            if facts.version not in recorded:
+                for op in facts.ops:
+                    replay.apply(op, path)
+        databases.append(database)
+    return databases
+
+
+def _structure(folder: str, root: Path | None, replay: _Replay) -> set[int]:
+    """Load `structure.sql` beside the migrations folder, if the repo keeps one."""
+    if root is None:
+        return set()
+    relative = f"{folder.rpartition('/')[0]}/structure.sql" if "/" in folder else "structure.sql"
+    try:
+        text = (root / relative).read_text("utf-8", "replace")
+    except OSError:
+        return set()
+    from .sql import structure_operations
+
+    ops, versions = structure_operations(text)
+    for line, op in ops:
+        replay.apply(op, relative, line)
+    return versions
+
+
+class _Replay:
+    def __init__(self, database: Database):
+        self.db = database
+
+    def apply(self, op: MigrationOp, path: str, line: int | None = None) -> None:
+        origin = Origin(path, line or op.line)
+        handler = getattr(self, f"_{op.kind}", None)
+        if handler is not None:
+            handler(op, origin)
+
+    def _create_table(self, op: MigrationOp, origin: Origin) -> None:
+        if op.table in self.db.tables and op.if_exists:
+            return
+        table = Table(op.table, origin, op.prefix, primary_key=op.primary_key or ())
+        self.db.tables[op.table] = table
+        self._changes(table, op.changes, origin)
+
+    def _alter_table(self, op: MigrationOp, origin: Origin) -> None:
+        table = self.db.tables.get(op.table)
+        if table is not None:
+            self._changes(table, op.changes, origin)
+
+    def _changes(self, table: Table, changes: tuple[Change, ...], origin: Origin) -> None:
+        for change in changes:
+            column = change.column
+            where = Origin(origin.path, column.line or origin.line)
+            if change.action in ("remove", "remove_if_exists"):
+                table.columns.pop(column.name, None)
+                # Postgres drops the indexes that use a dropped column.
+                for name in [n for n, s in table.indexes.items() if column.name in s.columns]:
+                    del table.indexes[name]
+            elif change.action == "modify" and column.name in table.columns:
+                state = table.columns[column.name]
+                state.type = column.type or state.type
+                state.null = column.null if column.null is not None else state.null
+                state.references = column.references or state.references
+            elif change.action.startswith("add") or change.action == "modify":
+                if change.action == "add_if_not_exists" and column.name in table.columns:
+                    continue
+                table.columns[column.name] = ColumnState(
+                    column.name, column.type, where, column.null, column.references
+                )
+
+    def _drop_table(self, op: MigrationOp, origin: Origin) -> None:
+        self.db.tables.pop(op.table, None)
+
+    def _rename_table(self, op: MigrationOp, origin: Origin) -> None:
+        table = self.db.tables.pop(op.table, None)
+        if table is not None and op.name:
+            table.name = op.name  # its indexes keep their names, as in Postgres
+            self.db.tables[op.name] = table
+
+    def _rename_column(self, op: MigrationOp, origin: Origin) -> None:
+        table = self.db.tables.get(op.table)
+        if table is None or op.column not in table.columns or not op.name:
+            return
+        state = table.columns.pop(op.column)
+        state.name = op.name
+        table.columns[op.name] = state
+        table.primary_key = tuple(op.name if c == op.column else c for c in table.primary_key)
+        for index in table.indexes.values():
+            columns = tuple(op.name if c == op.column else c for c in index.index.columns)
+            index.index = _with_columns(index.index, columns)
+
+    def _create_index(self, op: MigrationOp, origin: Origin) -> None:
+        index = op.index
+        table = self.db.tables.get(index.table) if index else None
+        if index is None or table is None:
+            return
+        if op.if_exists and self.db.index_named(index.name):
+            return
+        table.indexes[index.name] = IndexState(index, origin)
+
+    def _drop_index(self, op: MigrationOp, origin: Origin) -> None:
+        self._drop_named(op.name or (op.index.name if op.index else None))
+
+    def _drop_constraint(self, op: MigrationOp, origin: Origin) -> None:
+        self._drop_named(op.name)  # a unique constraint's index goes with it
+
+    def _drop_named(self, name: str | None) -> None:
+        found = self.db.index_named(name) if name else None
+        if found is not None:
+            del found[0].indexes[name]
+
+    def _rename_index(self, op: MigrationOp, origin: Origin) -> None:
+        found = self.db.index_named(op.column) if op.column else None
+        if found is not None and op.name:
+            table, state = found
+            del table.indexes[op.column]
+            state.index = _rename(state.index, op.name)
+            table.indexes[op.name] = state
+
+    def _unknown(self, op: MigrationOp, origin: Origin) -> None:
+        if not op.tables:
+            self.db.uncertain = True
+        for name in op.tables:
+            if name in self.db.tables:
+                self.db.tables[name].uncertain = True
+
+
+def _with_columns(index: Index, columns: tuple[str, ...]) -> Index:
+    return msgspec.structs.replace(index, columns=columns)
+
+
+def _rename(index: Index, name: str) -> Index:
+    return msgspec.structs.replace(index, name=name)

@@ -1,0 +1,174 @@
+"""Ecto facts of one file: schemas, migration operations, functions' calls and
+queries. Plain msgspec structs, cached with the file's other facts; the
+project-level model (`database`, `graph`) is assembled from them each run.
+"""
+
+from __future__ import annotations
+
+import msgspec
+
+# -- schemas ------------------------------------------------------------------
+
+
+class FieldFacts(msgspec.Struct, frozen=True, array_like=True):
+    name: str
+    type: str  # as written: ":string", "Ecto.Enum", "{:array, :string}"
+    line: int
+    column: str | None = None  # `source:` when the column is named differently
+    default: str | None = None
+    virtual: bool = False
+
+
+class AssocFacts(msgspec.Struct, frozen=True):
+    kind: str  # belongs_to, has_many, has_one, many_to_many, embeds_one, embeds_many
+    name: str
+    line: int
+    related: str | None = None  # resolved module; None for `through:`
+    foreign_key: str | None = None
+    references: str | None = None
+    define_field: bool = True
+    type: str | None = None  # belongs_to `type:`
+    through: tuple[str, ...] = ()
+    join_through: str | None = None  # a table name or a module
+
+
+class ConstraintFacts(msgspec.Struct, frozen=True):
+    """`unique_constraint/3`, `foreign_key_constraint/3`, `assoc_constraint/3`..."""
+
+    kind: str  # unique, foreign_key, assoc, check, exclusion, no_assoc
+    fields: tuple[str, ...]
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    name: str | None = None  # `name:` when given
+
+
+class SchemaFacts(msgspec.Struct, frozen=True):
+    module: str
+    line: int
+    table: str | None  # None for embedded_schema
+    prefix: str | None = None
+    primary_key: tuple[str, ...] = ("id",)
+    fields: tuple[FieldFacts, ...] = ()
+    assocs: tuple[AssocFacts, ...] = ()
+    timestamps: tuple[str, ...] = ()  # the column names `timestamps()` adds
+    cast: tuple[str, ...] = ()
+    required: tuple[str, ...] = ()
+    constraints: tuple[ConstraintFacts, ...] = ()
+
+    @property
+    def embedded(self) -> bool:
+        return self.table is None
+
+
+# -- queries --------------------------------------------------------------------
+
+
+class Condition(msgspec.Struct, frozen=True, array_like=True):
+    """A filter on the query's first binding: `p.slug == ^slug`, `ilike(p.name, ^term)`."""
+
+    field: str
+    op: str  # ==, !=, in, <, >, <=, >=, is_nil, like, ilike
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    leading_wildcard: bool = False  # like/ilike with a pattern that starts with `%`
+
+
+class QueryFacts(msgspec.Struct, frozen=True, array_like=True):
+    """One query a Repo call runs, as far as the function shows it.
+
+    `complete` is true when every step from the schema to the Repo call is in
+    sight (`from`, `where`, `order_by`... and a variable assigned once), so
+    the conditions are all the conditions the database sees; a query that
+    passes through other functions is not complete.
+    """
+
+    repo: str  # the module called, as resolved in the file ("MyApp.Repo")
+    function: str  # all, one, get_by, ...
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    schema: str | None = None  # the module of the first binding
+    table: str | None = None  # a table queried by name: from(c in "comments")
+    complete: bool = False
+    alternatives: bool = False  # an `or` (or `or_where`) among the conditions
+    conditions: tuple[Condition, ...] = ()
+    order_by: tuple[str, ...] = ()
+    preloads: tuple[str, ...] = ()
+
+
+# -- migrations -----------------------------------------------------------------
+
+
+class Reference(msgspec.Struct, frozen=True):
+    table: str
+    column: str = "id"
+    type: str | None = None
+    on_delete: str | None = None
+    prefix: str | None = None
+    validate: bool = True
+
+
+class Column(msgspec.Struct, frozen=True, array_like=True):
+    name: str
+    line: int
+    type: str | None = None  # ":string", ":bigint"; None when unknown (e.g. `remove :x`)
+    null: bool | None = None
+    default: str | None = None  # as written
+    primary_key: bool = False
+    references: Reference | None = None
+    from_type: str | None = None  # `modify ..., from: ...`
+
+
+class Change(msgspec.Struct, frozen=True, array_like=True):
+    """One line of a `create table`/`alter table` block."""
+
+    action: str  # add, add_if_not_exists, modify, remove, remove_if_exists
+    column: Column
+
+
+class Index(msgspec.Struct, frozen=True):
+    table: str
+    columns: tuple[str, ...]  # column names, or expressions as written ("lower(email)")
+    name: str
+    line: int
+    unique: bool = False
+    where: str | None = None
+    using: str | None = None
+    concurrently: bool = False
+    prefix: str | None = None
+
+
+class MigrationOp(msgspec.Struct, frozen=True):
+    """One schema change, from the migration DSL or from `execute` SQL.
+
+    kind is one of: create_table, alter_table, drop_table, rename_table,
+    rename_column, create_index, drop_index, drop_constraint, unknown.
+    `unknown` stands for SQL or a dynamic call that changes the schema in a
+    way not understood: `tables` names what it may touch (empty = anything).
+    """
+
+    kind: str
+    line: int
+    table: str | None = None
+    prefix: str | None = None
+    if_exists: bool = False  # create_if_not_exists / drop_if_exists / IF [NOT] EXISTS
+    changes: tuple[Change, ...] = ()
+    primary_key: tuple[str, ...] | None = None  # create_table only
+    index: Index | None = None  # create_index / drop_index
+    name: str | None = None  # constraint or index name for drop_*; new name for renames
+    column: str | None = None  # rename_column: the old column name
+    tables: tuple[str, ...] = ()  # unknown: tables the statement mentions
+
+
+class MigrationFacts(msgspec.Struct, frozen=True):
+    module: str
+    version: int  # the timestamp prefix of the file name
+    line: int
+    ops: tuple[MigrationOp, ...] = ()
+    disable_ddl_transaction: bool = False
+    disable_migration_lock: bool = False

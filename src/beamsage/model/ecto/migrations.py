@@ -1,0 +1,252 @@
+"""Migration modules as facts: the schema changes of `change/0` (or `up/0`),
+in order, from the migration DSL and from `execute` SQL.
+
+What the source does not say (a table name held in a variable, SQL built at
+run time) becomes an `unknown` operation, so the replayed database knows
+where it is unsure instead of guessing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from tree_sitter import Node
+
+from ...source.syntax import (
+    Clause,
+    ModuleDef,
+    Outline,
+    arguments,
+    atom_value,
+    keyword,
+    string_value,
+    text,
+)
+from .facts import Change, Column, Index, MigrationFacts, MigrationOp, Reference
+from .literals import attribute, call_name, name_of, names, statements
+
+_VERSION = re.compile(r"(?:^|/)(\d+)_[^/]*\.exs$")
+_TABLE_BLOCK = {"create": "create_table", "create_if_not_exists": "create_table", "alter": "alter_table"}
+_COLUMN_ACTIONS = frozenset({"add", "add_if_not_exists", "modify", "remove", "remove_if_exists"})
+_MAX_INLINE = 5  # how deep helper functions of the migration are followed
+
+
+def migration_version(path: str) -> int | None:
+    match = _VERSION.search(path)
+    return int(match.group(1)) if match else None
+
+
+def migration_facts(outline: Outline, module: ModuleDef, version: int) -> MigrationFacts:
+    clauses = {(c.name, c.arity): c for c in outline.clauses_of(module)}
+    entry = clauses.get(("change", 0)) or clauses.get(("up", 0))
+    reader = _Reader(module, clauses)
+    if entry is not None:
+        reader.block(entry.body, 0)
+    return MigrationFacts(
+        module=module.name,
+        version=version,
+        line=module.line,
+        ops=tuple(reader.ops),
+        disable_ddl_transaction=_attribute_true(module, "disable_ddl_transaction"),
+        disable_migration_lock=_attribute_true(module, "disable_migration_lock"),
+    )
+
+
+def _attribute_true(module: ModuleDef, name: str) -> bool:
+    values = module.attributes.get(name, [])
+    return bool(values) and text(values[-1]) == "true"
+
+
+def default_index_name(table: str, columns: tuple[str, ...]) -> str:
+    """The name `Ecto.Migration.index/3` gives an index when none is passed."""
+    parts = [re.sub(r"\W", "_", part).rstrip("_") for part in (table, *columns, "index")]
+    return "_".join(parts)
+
+
+class _Reader:
+    def __init__(self, module: ModuleDef, clauses: dict[tuple[str, int], Clause]):
+        self.module = module
+        self.clauses = clauses
+        self.ops: list[MigrationOp] = []
+
+    def block(self, body: Node | None, depth: int) -> None:
+        for node in statements(body):
+            self.statement(node, depth)
+
+    def statement(self, node: Node, depth: int) -> None:
+        name = call_name(node)
+        line = node.start_point[0] + 1
+        args = arguments(node) if name else []
+        if name in ("create", "create_if_not_exists", "alter", "drop", "drop_if_exists") and args:
+            self.ddl(name, node, args, line)
+        elif name == "rename" and args:
+            self.rename(args, line)
+        elif name == "execute" and args:
+            self.execute(args[0], line)
+        elif not args and (name, 0) in self.clauses and depth < _MAX_INLINE:
+            self.block(self.clauses[(name, 0)].body, depth + 1)  # a helper of the migration
+        else:
+            # `if`, `for`, `Enum.each`...: DSL calls inside still change the schema.
+            for child in node.children if node.type == "call" else ():
+                if child.type == "do_block":
+                    self.block(child, depth + 1)
+
+    # -- DSL ----------------------------------------------------------------
+
+    def ddl(self, verb: str, node: Node, args: list[Node], line: int) -> None:
+        target = args[0]
+        kind = call_name(target)
+        target_args = arguments(target) if kind else []
+        if_exists = verb.endswith(("_if_not_exists", "_if_exists"))
+        if kind == "table" and target_args:
+            self.table(verb, node, target_args, line, if_exists)
+        elif kind in ("index", "unique_index") and target_args:
+            index = self.index(kind, target_args, line)
+            if index is None:
+                self.ops.append(MigrationOp("unknown", line))
+            else:
+                op = "drop_index" if verb.startswith("drop") else "create_index"
+                self.ops.append(MigrationOp(op, line, table=index.table, prefix=index.prefix,
+                                            if_exists=if_exists, index=index, name=index.name))
+        elif kind == "constraint" and verb.startswith("drop") and len(target_args) >= 2:
+            self.ops.append(MigrationOp("drop_constraint", line, table=self.name(target_args[0]),
+                                        name=self.name(target_args[1])))
+
+    def table(self, verb: str, node: Node, args: list[Node], line: int, if_exists: bool) -> None:
+        table = self.name(args[0])
+        opts = args[-1] if len(args) > 1 and args[-1].type == "keywords" else None
+        prefix = name_of(keyword(opts, "prefix"))
+        if table is None:
+            self.ops.append(MigrationOp("unknown", line))
+            return
+        if verb.startswith("drop"):
+            self.ops.append(MigrationOp("drop_table", line, table=table, prefix=prefix, if_exists=if_exists))
+            return
+        block = next((c for c in node.children if c.type == "do_block"), None)
+        changes = self.columns(block)
+        primary_key = None
+        if verb != "alter":
+            primary_key = _table_primary_key(opts) + tuple(c.column.name for c in changes if c.column.primary_key)
+        self.ops.append(MigrationOp(_TABLE_BLOCK.get(verb, "create_table"), line, table=table, prefix=prefix,
+                                    if_exists=if_exists, changes=tuple(changes), primary_key=primary_key))
+
+    def columns(self, block: Node | None) -> list[Change]:
+        changes: list[Change] = []
+        for node in statements(block):
+            name = call_name(node)
+            args = arguments(node) if name else []
+            line = node.start_point[0] + 1
+            if name in _COLUMN_ACTIONS and args and atom_value(args[0]):
+                changes.append(Change(name, self.column(atom_value(args[0]), args[1:], line)))
+            elif name == "timestamps":
+                opts = args[0] if args else None
+                for default in ("inserted_at", "updated_at"):
+                    value = keyword(opts, default)
+                    if value is None or text(value) != "false":
+                        column = name_of(value) or default
+                        changes.append(Change("add", Column(column, line, type=_timestamp_type(opts), null=False)))
+        return changes
+
+    def column(self, name: str, rest: list[Node], line: int) -> Column:
+        type_node = rest[0] if rest and rest[0].type != "keywords" else None
+        opts = rest[-1] if rest and rest[-1].type == "keywords" else None
+        reference = self.reference(type_node)
+        default = keyword(opts, "default")
+        null = keyword(opts, "null")
+        from_node = keyword(opts, "from")
+        return Column(
+            name=name,
+            line=line,
+            type=reference.type or ":bigint" if reference else (text(type_node) if type_node is not None else None),
+            null=None if null is None else text(null) != "false",
+            default=text(default) if default is not None else None,
+            primary_key=text(keyword(opts, "primary_key")) == "true",
+            references=reference,
+            from_type=text(from_node) if from_node is not None else None,
+        )
+
+    def reference(self, node: Node | None) -> Reference | None:
+        if node is None or call_name(node) != "references":
+            return None
+        args = arguments(node)
+        table = self.name(args[0]) if args else None
+        if table is None:
+            return None
+        opts = args[-1] if len(args) > 1 and args[-1].type == "keywords" else None
+        return Reference(
+            table=table,
+            column=name_of(keyword(opts, "column")) or "id",
+            type=text(keyword(opts, "type")) if keyword(opts, "type") is not None else None,
+            on_delete=text(keyword(opts, "on_delete")) if keyword(opts, "on_delete") is not None else None,
+            prefix=name_of(keyword(opts, "prefix")),
+            validate=text(keyword(opts, "validate")) != "false",
+        )
+
+    def index(self, kind: str, args: list[Node], line: int) -> Index | None:
+        table = self.name(args[0])
+        columns = names(args[1], self.module) if len(args) > 1 and args[1].type != "keywords" else ()
+        opts = args[-1] if args[-1].type == "keywords" else None
+        if table is None or columns is None:
+            return None
+        name = name_of(keyword(opts, "name"))
+        where = keyword(opts, "where")
+        using = keyword(opts, "using")
+        return Index(
+            table=table,
+            columns=columns,
+            name=name or default_index_name(table, columns),
+            line=line,
+            unique=kind == "unique_index" or text(keyword(opts, "unique")) == "true",
+            where=(string_value(where) or text(where)) if where is not None else None,
+            using=(name_of(using) or text(using)).lower() if using is not None else None,
+            concurrently=text(keyword(opts, "concurrently")) == "true",
+            prefix=name_of(keyword(opts, "prefix")),
+        )
+
+    def rename(self, args: list[Node], line: int) -> None:
+        opts = args[-1] if args[-1].type == "keywords" else None
+        target = keyword(opts, "to")
+        if call_name(args[0]) != "table" or target is None:
+            return
+        table = self.name(arguments(args[0])[0]) if arguments(args[0]) else None
+        if len(args) == 3:  # rename table(:t), :old, to: :new
+            old, new = atom_value(args[1]), atom_value(target)
+            if table and old and new:
+                self.ops.append(MigrationOp("rename_column", line, table=table, column=old, name=new))
+                return
+        elif call_name(target) == "table":
+            new = self.name(arguments(target)[0]) if arguments(target) else None
+            if table and new:
+                self.ops.append(MigrationOp("rename_table", line, table=table, name=new))
+                return
+        self.ops.append(MigrationOp("unknown", line, tables=(table,) if table else ()))
+
+    def execute(self, node: Node, line: int) -> None:
+        sql = string_value(node) or string_value(attribute(self.module, node))
+        if sql is None:
+            if node.type != "anonymous_function":  # `execute(fn -> ... end)` runs Elixir, usually data work
+                self.ops.append(MigrationOp("unknown", line))
+            return
+        from .sql import (
+            sql_operations,  # sqlglot is imported only for migrations that need it
+        )
+
+        self.ops.extend(sql_operations(sql, line))
+
+    def name(self, node: Node | None) -> str | None:
+        return name_of(node) or name_of(attribute(self.module, node))
+
+
+def _table_primary_key(opts: Node | None) -> tuple[str, ...]:
+    value = keyword(opts, "primary_key")
+    if value is None or text(value) == "true":
+        return ("id",)
+    if text(value) == "false":
+        return ()
+    options = value if value.type == "keywords" else next((c for c in value.named_children if c.type == "keywords"), None)
+    return (name_of(keyword(options, "name")) or "id",)
+
+
+def _timestamp_type(opts: Node | None) -> str:
+    value = keyword(opts, "type")
+    return text(value) if value is not None else ":naive_datetime"

@@ -1,0 +1,569 @@
+"""Ecto rules: schemas, the replayed database and the queries that use them.
+
+Shared judgement for every rule here:
+
+- The database is the replay of the project's migrations (or its
+  `structure.sql`). A rule that says something is missing from it stays
+  quiet about tables that migration code changed in ways beamsage could not
+  read (dynamic table names, SQL it could not parse).
+- A table no migration creates (a schema over a database another app
+  manages) is not judged at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from ..model.ecto.database import Database, IndexState, Table
+from ..model.ecto.facts import ConstraintFacts, SchemaFacts
+from ..model.project import Project
+from ..source.document import Span
+from .base import (
+    Confidence,
+    Finding,
+    Location,
+    ProjectRule,
+    Related,
+    Severity,
+    register,
+)
+
+
+def _span(line: int, column: int = 1, end_line: int | None = None, end_column: int | None = None) -> Span:
+    return Span(line, column, end_line or line, end_column or column)
+
+
+def _migration_module(database: Database, project: Project, name: str) -> str:
+    """A module name for a new migration in `database`'s folder."""
+    for path, facts in project.files.items():
+        if path.startswith(database.migrations + "/") and facts.migrations:
+            prefix = facts.migrations[0].module.rpartition(".")[0]
+            return f"{prefix}.{name}" if prefix else name
+    return f"MyApp.Repo.Migrations.{name}"
+
+
+def _camel(*words: str) -> str:
+    return "".join(part.capitalize() for word in words for part in word.split("_"))
+
+
+@register
+class MissingForeignKeyIndex(ProjectRule):
+    """A foreign key column with no index that starts with it.
+
+    ## What it finds
+
+    A column added with `references(...)` whose table, after every migration
+    has run, has no index (nor primary key) whose first column is that
+    column. Composite indexes count when the foreign key is their leading
+    column.
+
+    ## Why it matters
+
+    Postgres indexes the referenced primary key but never the referencing
+    column. Every `Repo.preload(authors, :posts)`, every `has_many` read and
+    every delete of a parent (which must check or cascade to children)
+    scans the whole child table. It is fast in development and slow in
+    production, growing with the table.
+
+    ## Example
+
+    ```elixir
+    create table(:reviews) do
+      add :book_id, references(:books, on_delete: :delete_all)
+    end
+    ```
+
+    ## Use instead
+
+    ```elixir
+    create table(:reviews) do
+      add :book_id, references(:books, on_delete: :delete_all)
+    end
+
+    create index(:reviews, [:book_id])
+    ```
+
+    On a table that already holds data, add it in a new migration with
+    `concurrently: true`, `@disable_ddl_transaction true` and
+    `@disable_migration_lock true`.
+    """
+
+    id = "Ecto.MissingForeignKeyIndex"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for database in project.ecto.databases:
+            if database.uncertain:
+                continue
+            for table in database.tables.values():
+                if table.uncertain:
+                    continue
+                for column in table.columns.values():
+                    if column.references is not None and not table.leading(column.name):
+                        yield self._finding(project, database, table, column.name, column.references.table,
+                                            column.origin.path, column.origin.line)
+
+    def _finding(self, project, database, table: Table, column: str, parent: str, path: str, line: int) -> Finding:
+        module = _migration_module(database, project, _camel("index", table.name, column))
+        fix = (
+            f"defmodule {module} do\n"
+            "  use Ecto.Migration\n"
+            "  @disable_ddl_transaction true\n"
+            "  @disable_migration_lock true\n\n"
+            "  def change do\n"
+            f"    create index(:{table.name}, [:{column}], concurrently: true)\n"
+            "  end\n"
+            "end"
+        )
+        message = (
+            f"foreign key `{table.name}.{column}` (references `{parent}`) has no index: every lookup by "
+            f"`{column}` (preloads, has_many reads, deletes of `{parent}` rows) scans the whole `{table.name}` table"
+        )
+        return self.finding(path, _span(line), message, fix=fix)
+
+
+@register
+class UniqueConstraintWithoutIndex(ProjectRule):
+    """`unique_constraint/3` with no unique index of that name behind it.
+
+    ## What it finds
+
+    A `unique_constraint` in a schema's changeset whose index, by the name
+    Ecto looks for (`name:`, or `<table>_<columns>_index`), is missing from
+    the replayed database, is not unique, or exists under another name.
+
+    ## Why it matters
+
+    `unique_constraint/3` checks nothing itself: it only turns the error
+    Postgres raises for a unique index into a changeset error. Without a
+    unique index the duplicate is inserted; with a unique index under
+    another name, Ecto does not recognise the error and raises
+    `Ecto.ConstraintError` instead of returning `{:error, changeset}`.
+
+    ## Example
+
+    ```elixir
+    # migration
+    create index(:users, [:email])
+    # schema
+    |> unique_constraint(:email)
+    ```
+
+    ## Use instead
+
+    ```elixir
+    create unique_index(:users, [:email])
+    ```
+
+    or point the changeset at the existing index:
+    `unique_constraint(:email, name: :users_lower_email_index)`.
+    """
+
+    id = "Ecto.UniqueConstraintWithoutIndex"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for path, schema in project.ecto.schemas.values():
+            if schema.table is None:
+                continue
+            tables = project.ecto.tables(schema.table)
+            if not tables or any(not db.is_certain(table) for db, table in tables):
+                continue
+            for constraint in schema.constraints:
+                if constraint.kind == "unique":
+                    problem = _unique_problem(schema, constraint, tables)
+                    if problem is not None:
+                        message, related, fix = problem
+                        span = Span(constraint.line, constraint.column, constraint.end_line, constraint.end_column)
+                        yield self.finding(path, span, message, related=related, fix=fix)
+
+
+def _unique_problem(schema: SchemaFacts, constraint: ConstraintFacts, tables: list[tuple[Database, Table]]):
+    """Why the constraint can never match, or None when one of the tables backs it."""
+    columns = tuple(_column_of(schema, field) for field in constraint.fields)
+    expected = constraint.name or "_".join((schema.table, *columns, "index"))
+    problems = []
+    for _, table in tables:
+        named = table.indexes.get(expected)
+        if named is not None and named.index.unique:
+            return None
+        same_columns = [s for s in table.indexes.values() if s.index.unique and set(s.columns) == set(columns)]
+        problems.append((table, named, same_columns))
+    table, named, same_columns = problems[0]
+    where = ", ".join(columns)
+    if named is not None:
+        return (
+            f"`unique_constraint` on {where} needs a unique index, but `{expected}` is not unique: duplicates "
+            f"are inserted and the changeset error never fires",
+            [_related(named, f"`{expected}` is created here without `unique: true`")],
+            "in a new migration, once existing duplicates are removed:\n"
+            f"drop index(:{schema.table}, {_atoms(named.columns)})\n"
+            f"create unique_index(:{schema.table}, {_atoms(columns)})",
+        )
+    if same_columns:
+        other = same_columns[0]
+        return (
+            f"`unique_constraint` on {where} expects an index named `{expected}`, but the unique index on "
+            f"those columns is `{other.index.name}`: a duplicate raises Ecto.ConstraintError instead of "
+            f"returning a changeset error",
+            [_related(other, f"the unique index `{other.index.name}` is created here")],
+            f"unique_constraint({_atoms(constraint.fields, list_=len(constraint.fields) > 1)}, "
+            f"name: :{other.index.name})",
+        )
+    return (
+        f"`unique_constraint` on {where} has no unique index `{expected}` on `{schema.table}`: duplicates "
+        f"are inserted and the changeset error never fires",
+        [],
+        f"create unique_index(:{schema.table}, {_atoms(columns)})",
+    )
+
+
+def _column_of(schema: SchemaFacts, name: str) -> str:
+    for field in schema.fields:
+        if field.name == name:
+            return field.column or name
+    return name
+
+
+def _atoms(names: tuple[str, ...], list_: bool = True) -> str:
+    inner = ", ".join(f":{n}" for n in names)
+    return f"[{inner}]" if list_ else inner
+
+
+def _related(state: IndexState, message: str) -> Related:
+    return Related(Location.of(state.origin.path, _span(state.origin.line)), message)
+
+
+# -- queries in loops -------------------------------------------------------------
+
+# Code that runs on a developer's command, not per request: tests, config,
+# migrations (their data changes are the Migration rules' concern), scripts.
+_NOT_SERVING = frozenset({"test", "test_support", "config", "migration", "mix"})
+
+
+def _serving(facts) -> bool:
+    return not (set(facts.kinds) & _NOT_SERVING) and not facts.path.endswith(".exs")
+
+
+def _loops_with_queries(project: Project):
+    """`(caller, site, loop, path)` for each call in a loop that reaches a query;
+    `path` is None when the call is itself a Repo call."""
+    reach = project.ecto.reach
+    for caller, site in project.calls.calls():
+        if site.loop < 0 or not _serving(project.files[caller.path]):
+            continue
+        resolved = project.calls.resolve(caller, site)
+        loop = caller.function.loops[site.loop]
+        if reach.repo_call(site, resolved):
+            yield caller, site, loop, None, resolved
+        elif isinstance(resolved, tuple) and resolved in reach.performs:
+            yield caller, site, loop, reach.performs[resolved], resolved
+
+
+def _site_span(site) -> Span:
+    return Span(site.line, site.column, site.end_line, site.end_column)
+
+
+def _loop_phrase(loop) -> str:
+    if loop.kind == "recursion":
+        return f"once per element of the list `{loop.over}` recurses over"
+    if "|>" in loop.over or len(loop.over) > 30:
+        return f"once per element (`{loop.kind}` at line {loop.line})"
+    return f"once per element of `{loop.over}` (`{loop.kind}` at line {loop.line})"
+
+
+@register
+class NPlusOne(ProjectRule):
+    """A database query run once per element of a collection.
+
+    ## What it finds
+
+    A call inside a loop that runs a query: a `Repo` call, or a call to a
+    function anywhere in the project that reaches one (a context function,
+    a helper, a `defdelegate`). Loops are `Enum`/`Stream` callbacks (also
+    `&load/1` captures), `for` comprehensions, `Task.async_stream`,
+    recursion over a list, and `:for` or `for` in HEEx/EEx templates.
+    Loops over a list written in the source (`[:a, :b]`, `1..3`, a module
+    attribute) and over chunks (`Enum.chunk_every/2`) are bounded and not
+    reported.
+
+    ## Why it matters
+
+    Each element costs a round trip to the database: a page of 50 orders
+    makes 51 queries. Ecto never batches or caches for you, so the cost
+    grows with the data, hidden behind a function name.
+
+    ## Example
+
+    ```elixir
+    def index(conn, _params) do
+      orders = Orders.list_orders()
+      totals = Enum.map(orders, &Orders.total/1)  # Orders.total/1 calls Repo.one/1
+    end
+    ```
+
+    ## Use instead
+
+    Load what the loop needs in one query: `preload:` in the outer query or
+    `Repo.preload(orders, :line_items)` once, a single query with
+    `where: x.id in ^ids` (or a `group_by` aggregate) turned into a map, and
+    `Repo.insert_all/3` or one `Ecto.Multi` for writes.
+    """
+
+    id = "Ecto.NPlusOne"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for caller, site, loop, path, resolved in _loops_with_queries(project):
+            if path is None:
+                if site.name == "preload":
+                    continue  # Ecto.PreloadInLoop
+                yield self._direct(caller, site, loop, resolved)
+            else:
+                yield self._through(caller, site, loop, path, resolved)
+
+    def _direct(self, caller, site, loop, repo: str) -> Finding:
+        call = f"{repo}.{site.name}/{site.arity}"
+        writes = _fix_for(site.name) is not _READ_FIX
+        message = f"`{call}` runs a query {_loop_phrase(loop)}: N+1 queries"
+        confidence = Confidence.MEDIUM if writes else Confidence.HIGH
+        return self.finding(caller.path, _site_span(site), message, confidence=confidence, fix=_fix_for(site.name))
+
+    def _through(self, caller, site, loop, path, resolved) -> Finding:
+        called = f"{resolved[0]}.{resolved[1]}/{resolved[2]}"
+        chain = " -> ".join(f"`{target}`" for target in (called, *(step.target for step in path.steps)))
+        query = path.query
+        message = (
+            f"`{called}` runs a query {_loop_phrase(loop)}: N+1 queries "
+            f"({chain} at {query.caller.path}:{query.site.line})"
+        )
+        related = [
+            Related(Location.of(step.caller.path, _site_span(step.site)), f"calls `{step.target}`")
+            for step in path.steps
+        ]
+        confidence = Confidence.MEDIUM if path.writes else Confidence.HIGH
+        return self.finding(caller.path, _site_span(site), message, confidence=confidence, related=related,
+                            fix=_fix_for(query.site.name))
+
+
+@register
+class PreloadInLoop(ProjectRule):
+    """`Repo.preload` on one element at a time, inside a loop.
+
+    ## What it finds
+
+    `Repo.preload/2,3` called inside an `Enum`/`Stream` callback, a `for`
+    comprehension or a template loop, so each element preloads its own
+    associations.
+
+    ## Why it matters
+
+    `Repo.preload` on a list loads an association for every element in one
+    query per association. Called per element, it runs one query per
+    element instead: the N+1 it exists to prevent.
+
+    ## Example
+
+    ```elixir
+    Enum.map(posts, fn post -> Repo.preload(post, :comments) end)
+    ```
+
+    ## Use instead
+
+    ```elixir
+    posts = Repo.preload(posts, :comments)
+    ```
+
+    or `preload: [:comments]` in the query that loads the posts.
+    """
+
+    id = "Ecto.PreloadInLoop"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for caller, site, loop, path, resolved in _loops_with_queries(project):
+            if path is None and site.name == "preload":
+                message = f"`{resolved}.preload/{site.arity}` preloads one element at a time, {_loop_phrase(loop)}"
+                yield self.finding(caller.path, _site_span(site), message, fix=_fix_for("preload"))
+
+
+_WRITE_FIXES = {
+    "insert": "Insert all rows in one statement with `Repo.insert_all/3`, or build one `Ecto.Multi` in the loop "
+    "and run it once with `Repo.transaction/1`.",
+    "update": "Update the rows in one statement: `Repo.update_all(from(x in X, where: x.id in ^ids), set: [...])`.",
+    "delete": "Delete the rows in one statement: `Repo.delete_all(from(x in X, where: x.id in ^ids))`.",
+}
+_READ_FIX = (
+    "Load what the loop needs before it: one query with `where: x.id in ^ids` (then `Map.new/2` to look "
+    "rows up), `preload:` in the outer query, or a `group_by` aggregate."
+)
+
+
+def _fix_for(name: str) -> str:
+    if name == "preload":
+        return "Preload the whole list once before the loop (`Repo.preload(list, assoc)`) or use `preload:` in the query."
+    base = name.rstrip("!").removesuffix("_all").removesuffix("_or_update")
+    return _WRITE_FIXES.get(base, _READ_FIX)
+
+
+# -- queries and indexes --------------------------------------------------------
+
+_INDEXABLE = frozenset({"==", "in", "<", ">", "<=", ">="})
+
+
+def _queries(project: Project):
+    """`(path, query, tables)` for every query in code that serves requests;
+    `tables` are the replayed tables it reads (empty when unknown)."""
+    schemas = project.ecto.schemas
+    for path, facts in project.files.items():
+        if not facts.queries or not _serving(facts):
+            continue
+        for query in facts.queries:
+            if not project.ecto.reach.is_repo(query.repo):
+                continue
+            schema = schemas.get(query.schema)[1] if query.schema in schemas else None
+            table = query.table or (schema.table if schema else None)
+            tables = project.ecto.tables(table) if table else []
+            yield path, query, schema, tables
+
+
+def _column(schema: SchemaFacts | None, field: str) -> str:
+    return _column_of(schema, field) if schema is not None else field
+
+
+@register
+class LeadingWildcardSearch(ProjectRule):
+    """`like`/`ilike` with a pattern that starts with `%`.
+
+    ## What it finds
+
+    A query condition `like(p.name, ^pattern)` or `ilike(...)` whose
+    pattern starts with `%`: written as a literal, interpolated
+    (`^"%#{term}%"`), or built earlier in the function (`"%" <> term`).
+    Not reported when the column has a GIN or GiST (trigram) index.
+
+    ## Why it matters
+
+    A b-tree index can only match a pattern's fixed prefix. A pattern that
+    starts with a wildcard has none, so Postgres reads every row of the
+    table for every search, and search is typically the query users run
+    most.
+
+    ## Example
+
+    ```elixir
+    from p in Product, where: ilike(p.name, ^"%#{term}%")
+    ```
+
+    ## Use instead
+
+    A trigram index serves `like`/`ilike` anywhere in the string:
+
+    ```elixir
+    execute "CREATE EXTENSION IF NOT EXISTS pg_trgm", "DROP EXTENSION IF EXISTS pg_trgm"
+    create index(:products, ["name gin_trgm_ops"], using: :gin)
+    ```
+
+    or full-text search (`tsvector` and a GIN index) for words.
+    """
+
+    id = "Ecto.LeadingWildcardSearch"
+    severity = Severity.WARNING
+    confidence = Confidence.HIGH
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for path, query, schema, tables in _queries(project):
+            for condition in query.conditions:
+                if not condition.leading_wildcard:
+                    continue
+                column = _column(schema, condition.field)
+                if any(_trigram_indexed(table, column) for _, table in tables):
+                    continue
+                certain = bool(tables) and all(db.is_certain(table) for db, table in tables)
+                name = tables[0][1].name if tables else (schema.table if schema and schema.table else "the_table")
+                message = (
+                    f"`{condition.op}` on `{column}` with a pattern that starts with `%`: no b-tree index can "
+                    f"serve it, so every search reads the whole `{name}` table"
+                )
+                fix = (
+                    'execute "CREATE EXTENSION IF NOT EXISTS pg_trgm", "DROP EXTENSION IF EXISTS pg_trgm"\n'
+                    f'create index(:{name}, ["{column} gin_trgm_ops"], using: :gin)'
+                )
+                span = Span(condition.line, condition.column, condition.end_line, condition.end_column)
+                confidence = Confidence.HIGH if certain else Confidence.MEDIUM
+                yield self.finding(path, span, message, confidence=confidence, fix=fix)
+
+
+def _trigram_indexed(table: Table, column: str) -> bool:
+    for state in table.indexes.values():
+        using = (state.index.using or "").lower()
+        if using in ("gin", "gist") and any(c.split()[0].strip('"') == column for c in state.columns if c):
+            return True
+    return False
+
+
+@register
+class UnindexedQuery(ProjectRule):
+    """A query that filters only on columns no index can serve (advice).
+
+    ## What it finds
+
+    A query whose every step is visible in one function (`from`, `where`,
+    `Repo.get_by`...) and that filters its table only on columns that lead
+    no index: not the primary key, not the first column of any index
+    (composite indexes serve only their leftmost columns). Boolean columns
+    are not counted: an index on them rarely helps. Queries with `or`,
+    and tables beamsage cannot fully replay, are left alone.
+
+    ## Why it matters
+
+    Without an index Postgres reads the whole table to find the rows. It is
+    invisible with development data and grows with production data; a
+    lookup by token, slug or external id is usually called on every request.
+
+    ## Example
+
+    ```elixir
+    Repo.get_by(ApiToken, token: token)  # no index on api_tokens.token
+    ```
+
+    ## Use instead
+
+    ```elixir
+    create unique_index(:api_tokens, [:token])
+    ```
+
+    (use `unique_index` when the column is unique; for several equality
+    filters, one composite index with the most selective column first).
+    """
+
+    id = "Ecto.UnindexedQuery"
+    severity = Severity.INFO
+    confidence = Confidence.MEDIUM
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        for path, query, schema, tables in _queries(project):
+            if not query.complete or query.alternatives or not tables:
+                continue
+            filters = [c for c in query.conditions if c.op in _INDEXABLE]
+            if not filters or any(not db.is_certain(table) for db, table in tables):
+                continue
+            _, table = tables[0]
+            columns = list(dict.fromkeys(_column(schema, c.field) for c in filters))
+            judged = [c for c in columns if c in table.columns and table.columns[c].type != ":boolean"]
+            if len(judged) != len(columns) or not judged:
+                continue  # a column the replay does not know, or only booleans
+            if any(t.leading(c) for _, t in tables for c in judged):
+                continue
+            first = filters[0]
+            message = (
+                f"no index serves this query's filter on `{table.name}` ({', '.join(judged)}): Postgres reads "
+                f"the whole table"
+            )
+            fix = f"create index(:{table.name}, {_atoms(tuple(judged))})"
+            span = Span(first.line, first.column, first.end_line, first.end_column)
+            yield self.finding(path, span, message, fix=fix)
