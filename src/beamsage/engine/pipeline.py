@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import sys
@@ -67,7 +68,14 @@ def review(
     results, cached = _analyze(layout.root, paths, config, cache, jobs, progress)
     project = Project(layout, {path: results[path].facts for path in paths})
     raw = [finding for path in paths for finding in results[path].findings]
-    raw.extend(_project_findings(project))
+    # The facts live until the end of the review and hold no cycles: keep the
+    # garbage collector from rescanning them while the project rules build
+    # their indexes.
+    gc.freeze()
+    try:
+        raw.extend(_project_findings(project))
+    finally:
+        gc.unfreeze()
     raw = assign_fingerprints(raw, lambda path: _read_lines(layout.root / path))
     result = ReviewResult(project, [], config, cached=cached)
     directives = {path: facts.directives for path, facts in project.files.items() if facts.directives}

@@ -21,7 +21,7 @@ from ..source.document import Document, Language, SourceProblem, Span, decode_so
 _START = Span(1, 1, 1, 1)
 
 
-class FileResult(msgspec.Struct, frozen=True):
+class FileResult(msgspec.Struct, frozen=True, gc=False):
     facts: FileFacts
     findings: tuple[Finding, ...] = ()
 

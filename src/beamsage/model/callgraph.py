@@ -94,7 +94,9 @@ class CallGraph:
 
     def _resolve(self, module: str | None, in_template: bool, site: CallSite) -> str | FunctionKey | None:
         if site.module is None:
-            candidates = [module, *self._imports(module)] if module else []
+            # Calls to the module's own functions were resolved in the file; templates
+            # call their view module's functions.
+            candidates = ([module] if in_template else []) + self._imports(module) if module else []
         else:
             candidates = [site.module]
             if in_template and module:  # a template: aliases of its view module
@@ -113,9 +115,18 @@ class CallGraph:
                 return (module, name, high)
         return None
 
-    def _imports(self, module: str) -> tuple[str, ...]:
-        entry = self.project.modules.get(module)
-        return entry[1].imports if entry else ()
+    @cached_property
+    def _project_imports(self) -> dict[str, list[str]]:
+        """Per module, the project modules it imports (calls into others never reach project code)."""
+        modules = self.project.modules
+        return {
+            name: [imported for imported in module.imports if imported in modules]
+            for name, (_, module) in modules.items()
+            if module.imports
+        }
+
+    def _imports(self, module: str) -> list[str]:
+        return self._project_imports.get(module, [])
 
     def _expand(self, module: str, name: str) -> str:
         entry = self.project.modules.get(module)

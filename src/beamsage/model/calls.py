@@ -21,6 +21,7 @@ from tree_sitter import Node
 from ..source.syntax import (
     Call,
     Clause,
+    ModuleDef,
     arguments,
     do_block,
     innermost,
@@ -44,6 +45,7 @@ _LIBRARY = frozenset(
 _KERNEL = frozenset(
     ["if", "unless", "case", "cond", "with", "for", "try", "receive", "raise", "reraise", "throw", "quote", "unquote", "unquote_splicing", "super", "fn", "import", "require", "alias", "use", "send", "spawn", "spawn_link", "spawn_monitor", "self", "is_nil", "is_atom", "is_binary", "is_list", "is_map", "is_integer", "is_function", "is_tuple", "is_boolean", "is_number", "is_float", "is_struct", "is_exception", "is_pid", "is_reference", "is_map_key", "not", "to_string", "to_charlist", "inspect", "elem", "put_elem", "hd", "tl", "length", "map_size", "tuple_size", "byte_size", "abs", "round", "trunc", "div", "rem", "max", "min", "apply", "exit", "match?", "struct", "struct!", "get_in", "put_in", "update_in", "pop_in", "get_and_update_in", "then", "tap", "dbg", "binding", "sigil_H", "sigil_E", "sigil_r", "sigil_w", "sigil_s", "sigil_c", "sigil_D", "sigil_N", "sigil_U", "sigil_T", "sigil_p", "__MODULE__", "__ENV__", "__CALLER__", "__DIR__", "__STACKTRACE__", "defstruct", "defexception", "defoverridable", "node", "make_ref", "function_exported?", "macro_exported?", "binary_part", "bit_size", "ceil", "floor", "make_ref", "iodata_length", "iodata_to_binary"]
 )
+_LIBRARY_NAMESPACES = ("Ecto.", "Phoenix.", "Plug.", "Oban.", "Ash.", "Absinthe.", ":")
 _PER_ELEMENT = {
     "Enum": None,  # every Enum function with a callback calls it per element
     "Stream": None,
@@ -63,6 +65,7 @@ _OVER_MAX = 40
 
 def function_calls(file: ParsedFile) -> list[FunctionCalls]:
     loops = _Loops(file)
+    own = _local_functions(file)
     grouped: dict[tuple[str | None, str, int], tuple[int, list[CallSite]]] = {}
     for call in file.outline.calls:
         if call.name is None or not call.runs_at_runtime or _dynamic(call) or call.module in _LIBRARY:
@@ -75,8 +78,14 @@ def function_calls(file: ParsedFile) -> list[FunctionCalls]:
         if key is None:
             continue
         _, sites = grouped.setdefault(key, (call.owner.line if call.owner else 1, []))
+        module = call.module
+        if module is None and call.module_def is not None:
+            if (call.name, call.arity) in own.get(id(call.module_def), ()):
+                module = call.module_def.name  # a function of the same module
+            elif not _imports_other_code(call.module_def):
+                continue  # an import from Ecto, Phoenix...: never project code
         span = file.span(call.node)
-        sites.append(CallSite(call.module, call.name, call.arity, span.line, span.column, span.end_line,
+        sites.append(CallSite(module, call.name, call.arity, span.line, span.column, span.end_line,
                               span.end_column, loops.index_of(call)))
     for clause in file.outline.clauses:
         if clause.kind == "defdelegate" and clause.module is not None:
@@ -91,6 +100,30 @@ def function_calls(file: ParsedFile) -> list[FunctionCalls]:
         FunctionCalls(module, name, arity, line, tuple(sites), loops.facts)
         for (module, name, arity), (line, sites) in grouped.items()
     ]
+
+
+def _local_functions(file: ParsedFile) -> dict[int, set[tuple[str, int]]]:
+    """Per module, the `(name, arity)` pairs its own functions answer to (defaults included)."""
+    found: dict[int, set[tuple[str, int]]] = {}
+    for clause in file.outline.clauses:
+        if clause.module is not None:
+            names = found.setdefault(id(clause.module), set())
+            names.update((clause.name, arity) for arity in range(clause.min_arity, clause.arity + 1))
+    return found
+
+
+def _imports_other_code(module: ModuleDef) -> bool:
+    """Whether the module (or one around it) imports a module that may be the project's."""
+    current: ModuleDef | None = module
+    while current is not None:
+        if any(not _is_library(name) for name, _ in current.imports):
+            return True
+        current = current.parent
+    return False
+
+
+def _is_library(module: str) -> bool:
+    return module in _LIBRARY or module.startswith(_LIBRARY_NAMESPACES)
 
 
 def _function_key(owner: Clause | None, call: Call) -> tuple[str | None, str, int] | None:

@@ -15,7 +15,7 @@ from ..source.document import Span
 from .ecto.facts import MigrationFacts, QueryFacts, SchemaFacts
 
 
-class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
+class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     name: str
     arity: int
     min_arity: int
@@ -24,12 +24,12 @@ class FunctionFacts(msgspec.Struct, frozen=True, array_like=True):
     clauses: int
 
 
-class UseFacts(msgspec.Struct, frozen=True):
+class UseFacts(msgspec.Struct, frozen=True, gc=False):
     module: str
     argument: str | None = None  # `:controller` in `use MyAppWeb, :controller`
 
 
-class ModuleFacts(msgspec.Struct, frozen=True):
+class ModuleFacts(msgspec.Struct, frozen=True, gc=False):
     name: str
     line: int
     end_line: int
@@ -42,7 +42,7 @@ class ModuleFacts(msgspec.Struct, frozen=True):
     functions: tuple[FunctionFacts, ...] = ()
 
 
-class LoopFacts(msgspec.Struct, frozen=True, array_like=True):
+class LoopFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """Code that runs once per element: an `Enum`/`Stream` callback, a `for`
     body, a HEEx `:for`, a function recursing over a list."""
 
@@ -52,7 +52,7 @@ class LoopFacts(msgspec.Struct, frozen=True, array_like=True):
     over: str  # the collection, as written (shortened)
 
 
-class CallSite(msgspec.Struct, frozen=True, array_like=True):
+class CallSite(msgspec.Struct, frozen=True, gc=False, array_like=True):
     module: str | None  # resolved as far as the file tells; None for local calls
     name: str
     arity: int
@@ -63,7 +63,7 @@ class CallSite(msgspec.Struct, frozen=True, array_like=True):
     loop: int = -1  # index of the innermost loop in `FunctionCalls.loops`, -1 when none
 
 
-class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
+class FunctionCalls(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """The calls one function makes (all its clauses), for the project's call
     graph. A template file's code is the function `<template>` of no module."""
 
@@ -75,7 +75,7 @@ class FunctionCalls(msgspec.Struct, frozen=True, array_like=True):
     loops: tuple[LoopFacts, ...] = ()
 
 
-class SourceIssue(msgspec.Struct, frozen=True):
+class SourceIssue(msgspec.Struct, frozen=True, gc=False):
     """Why a file could not be (fully) reviewed."""
 
     kind: str  # parse_error, binary, encoding, empty, too_large, unreadable, internal_error
@@ -83,7 +83,7 @@ class SourceIssue(msgspec.Struct, frozen=True):
     span: Span
 
 
-class FileFacts(msgspec.Struct, frozen=True):
+class FileFacts(msgspec.Struct, frozen=True, gc=False):
     path: str  # relative to the project root, POSIX separators
     language: str  # elixir, heex, eex
     kinds: tuple[str, ...] = ()  # path kinds (lib, test, config, migration, template, mix) and module kinds

@@ -53,7 +53,7 @@ _SEVERITY_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.ERROR: 2}
 _CONFIDENCE_RANK = {Confidence.LOW: 0, Confidence.MEDIUM: 1, Confidence.HIGH: 2}
 
 
-class Location(msgspec.Struct, frozen=True):
+class Location(msgspec.Struct, frozen=True, gc=False):
     path: str
     line: int
     column: int
@@ -65,12 +65,12 @@ class Location(msgspec.Struct, frozen=True):
         return cls(path, span.line, span.column, span.end_line, span.end_column)
 
 
-class Related(msgspec.Struct, frozen=True):
+class Related(msgspec.Struct, frozen=True, gc=False):
     location: Location
     message: str
 
 
-class Finding(msgspec.Struct, frozen=True):
+class Finding(msgspec.Struct, frozen=True, gc=False):
     rule: str
     severity: Severity
     confidence: Confidence

@@ -19,7 +19,7 @@ _DIRECTIVE = re.compile(r"beamsage:(disable-next-line|disable-line|disable-file)
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*(?:\.[A-Za-z][A-Za-z0-9_]*)?$")
 
 
-class Directive(msgspec.Struct, frozen=True):
+class Directive(msgspec.Struct, frozen=True, gc=False):
     """A suppression: `rules` are silenced on `target_line` (0: the whole file)."""
 
     kind: str  # "disable-next-line" | "disable-line" | "disable-file"

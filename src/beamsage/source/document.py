@@ -37,7 +37,7 @@ def language_for(path: str) -> Language | None:
     return _EXTENSIONS.get(path[dot:]) if dot >= 0 else None
 
 
-class Span(msgspec.Struct, frozen=True):
+class Span(msgspec.Struct, frozen=True, gc=False):
     """A place in a file: 1-based lines, 1-based character columns, end exclusive."""
 
     line: int

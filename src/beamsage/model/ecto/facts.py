@@ -10,7 +10,7 @@ import msgspec
 # -- schemas ------------------------------------------------------------------
 
 
-class FieldFacts(msgspec.Struct, frozen=True, array_like=True):
+class FieldFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     name: str
     type: str  # as written: ":string", "Ecto.Enum", "{:array, :string}"
     line: int
@@ -19,7 +19,7 @@ class FieldFacts(msgspec.Struct, frozen=True, array_like=True):
     virtual: bool = False
 
 
-class AssocFacts(msgspec.Struct, frozen=True):
+class AssocFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     kind: str  # belongs_to, has_many, has_one, many_to_many, embeds_one, embeds_many
     name: str
     line: int
@@ -32,7 +32,7 @@ class AssocFacts(msgspec.Struct, frozen=True):
     join_through: str | None = None  # a table name or a module
 
 
-class ConstraintFacts(msgspec.Struct, frozen=True):
+class ConstraintFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """`unique_constraint/3`, `foreign_key_constraint/3`, `assoc_constraint/3`..."""
 
     kind: str  # unique, foreign_key, assoc, check, exclusion, no_assoc
@@ -44,7 +44,7 @@ class ConstraintFacts(msgspec.Struct, frozen=True):
     name: str | None = None  # `name:` when given
 
 
-class SchemaFacts(msgspec.Struct, frozen=True):
+class SchemaFacts(msgspec.Struct, frozen=True, gc=False):
     module: str
     line: int
     table: str | None  # None for embedded_schema
@@ -65,7 +65,7 @@ class SchemaFacts(msgspec.Struct, frozen=True):
 # -- queries --------------------------------------------------------------------
 
 
-class Condition(msgspec.Struct, frozen=True, array_like=True):
+class Condition(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """A filter on the query's first binding: `p.slug == ^slug`, `ilike(p.name, ^term)`."""
 
     field: str
@@ -77,7 +77,7 @@ class Condition(msgspec.Struct, frozen=True, array_like=True):
     leading_wildcard: bool = False  # like/ilike with a pattern that starts with `%`
 
 
-class QueryFacts(msgspec.Struct, frozen=True, array_like=True):
+class QueryFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """One query a Repo call runs, as far as the function shows it.
 
     `complete` is true when every step from the schema to the Repo call is in
@@ -104,7 +104,7 @@ class QueryFacts(msgspec.Struct, frozen=True, array_like=True):
 # -- migrations -----------------------------------------------------------------
 
 
-class Reference(msgspec.Struct, frozen=True):
+class Reference(msgspec.Struct, frozen=True, gc=False, array_like=True):
     table: str
     column: str = "id"
     type: str | None = None
@@ -113,7 +113,7 @@ class Reference(msgspec.Struct, frozen=True):
     validate: bool = True
 
 
-class Column(msgspec.Struct, frozen=True, array_like=True):
+class Column(msgspec.Struct, frozen=True, gc=False, array_like=True):
     name: str
     line: int
     type: str | None = None  # ":string", ":bigint"; None when unknown (e.g. `remove :x`)
@@ -124,14 +124,14 @@ class Column(msgspec.Struct, frozen=True, array_like=True):
     from_type: str | None = None  # `modify ..., from: ...`
 
 
-class Change(msgspec.Struct, frozen=True, array_like=True):
+class Change(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """One line of a `create table`/`alter table` block."""
 
     action: str  # add, add_if_not_exists, modify, remove, remove_if_exists
     column: Column
 
 
-class Index(msgspec.Struct, frozen=True):
+class Index(msgspec.Struct, frozen=True, gc=False, array_like=True):
     table: str
     columns: tuple[str, ...]  # column names, or expressions as written ("lower(email)")
     name: str
@@ -143,7 +143,7 @@ class Index(msgspec.Struct, frozen=True):
     prefix: str | None = None
 
 
-class MigrationOp(msgspec.Struct, frozen=True):
+class MigrationOp(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """One schema change, from the migration DSL or from `execute` SQL.
 
     kind is one of: create_table, alter_table, drop_table, rename_table,
@@ -165,7 +165,7 @@ class MigrationOp(msgspec.Struct, frozen=True):
     tables: tuple[str, ...] = ()  # unknown: tables the statement mentions
 
 
-class MigrationFacts(msgspec.Struct, frozen=True):
+class MigrationFacts(msgspec.Struct, frozen=True, gc=False):
     module: str
     version: int  # the timestamp prefix of the file name
     line: int
