@@ -13,13 +13,20 @@ Shared judgement for every rule here:
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+
+from tree_sitter import Node
 
 from ..model.ecto.database import Database, IndexState, Table
 from ..model.ecto.facts import ConstraintFacts, SchemaFacts
+from ..model.ecto.literals import names
+from ..model.parsed import ParsedFile
 from ..model.project import Project
 from ..source.document import Span
+from ..source.syntax import Call, arguments, operator, text, walk
 from .base import (
     Confidence,
+    FileRule,
     Finding,
     Location,
     ProjectRule,
@@ -102,9 +109,9 @@ class MissingForeignKeyIndex(ProjectRule):
                 for column in table.columns.values():
                     if column.references is not None and not table.leading(column.name):
                         yield self._finding(project, database, table, column.name, column.references.table,
-                                            column.origin.path, column.origin.line)
+                                            column.origin)
 
-    def _finding(self, project, database, table: Table, column: str, parent: str, path: str, line: int) -> Finding:
+    def _finding(self, project, database, table: Table, column: str, parent: str, origin) -> Finding:
         module = _migration_module(database, project, _camel("index", table.name, column))
         fix = (
             f"defmodule {module} do\n"
@@ -120,7 +127,7 @@ class MissingForeignKeyIndex(ProjectRule):
             f"foreign key `{table.name}.{column}` (references `{parent}`) has no index: every lookup by "
             f"`{column}` (preloads, has_many reads, deletes of `{parent}` rows) scans the whole `{table.name}` table"
         )
-        return self.finding(path, _span(line), message, fix=fix)
+        return self.finding(origin.path, _span(origin.line, origin.column), message, fix=fix)
 
 
 @register
@@ -175,49 +182,62 @@ class UniqueConstraintWithoutIndex(ProjectRule):
                 if constraint.kind == "unique":
                     problem = _unique_problem(schema, constraint, tables)
                     if problem is not None:
-                        message, related, fix = problem
                         span = Span(constraint.line, constraint.column, constraint.end_line, constraint.end_column)
-                        yield self.finding(path, span, message, related=related, fix=fix)
+                        yield self.finding(path, span, problem.message, related=problem.related, fix=problem.fix)
+
+
+@dataclass(frozen=True)
+class _Problem:
+    message: str
+    fix: str
+    related: tuple[Related, ...] = ()
 
 
 def _unique_problem(schema: SchemaFacts, constraint: ConstraintFacts, tables: list[tuple[Database, Table]]):
     """Why the constraint can never match, or None when one of the tables backs it."""
     columns = tuple(_column_of(schema, field) for field in constraint.fields)
     expected = constraint.name or "_".join((schema.table, *columns, "index"))
-    problems = []
-    for _, table in tables:
-        named = table.indexes.get(expected)
-        if named is not None and named.index.unique:
-            return None
-        same_columns = [s for s in table.indexes.values() if s.index.unique and set(s.columns) == set(columns)]
-        problems.append((table, named, same_columns))
-    table, named, same_columns = problems[0]
+    if any(_unique(table.indexes.get(expected)) for _, table in tables):
+        return None
+    table = tables[0][1]
+    named = table.indexes.get(expected)
     where = ", ".join(columns)
     if named is not None:
-        return (
-            f"`unique_constraint` on {where} needs a unique index, but `{expected}` is not unique: duplicates "
-            f"are inserted and the changeset error never fires",
-            [_related(named, f"`{expected}` is created here without `unique: true`")],
-            "in a new migration, once existing duplicates are removed:\n"
-            f"drop index(:{schema.table}, {_atoms(named.columns)})\n"
-            f"create unique_index(:{schema.table}, {_atoms(columns)})",
+        return _Problem(
+            message=(
+                f"`unique_constraint` on {where} needs a unique index, but `{expected}` is not unique: "
+                "duplicates are inserted and the changeset error never fires"
+            ),
+            fix=(
+                "in a new migration, once existing duplicates are removed:\n"
+                f"drop index(:{schema.table}, {_atoms(named.columns)})\n"
+                f"create unique_index(:{schema.table}, {_atoms(columns)})"
+            ),
+            related=(_related(named, f"`{expected}` is created here without `unique: true`"),),
         )
-    if same_columns:
-        other = same_columns[0]
-        return (
-            f"`unique_constraint` on {where} expects an index named `{expected}`, but the unique index on "
-            f"those columns is `{other.index.name}`: a duplicate raises Ecto.ConstraintError instead of "
-            f"returning a changeset error",
-            [_related(other, f"the unique index `{other.index.name}` is created here")],
-            f"unique_constraint({_atoms(constraint.fields, list_=len(constraint.fields) > 1)}, "
-            f"name: :{other.index.name})",
+    other = next((s for s in table.indexes.values() if _unique(s) and set(s.columns) == set(columns)), None)
+    if other is not None:
+        fields = _atoms(constraint.fields, list_=len(constraint.fields) > 1)
+        return _Problem(
+            message=(
+                f"`unique_constraint` on {where} expects an index named `{expected}`, but the unique index on "
+                f"those columns is `{other.index.name}`: a duplicate raises Ecto.ConstraintError instead of "
+                "returning a changeset error"
+            ),
+            fix=f"unique_constraint({fields}, name: :{other.index.name})",
+            related=(_related(other, f"the unique index `{other.index.name}` is created here"),),
         )
-    return (
-        f"`unique_constraint` on {where} has no unique index `{expected}` on `{schema.table}`: duplicates "
-        f"are inserted and the changeset error never fires",
-        [],
-        f"create unique_index(:{schema.table}, {_atoms(columns)})",
+    return _Problem(
+        message=(
+            f"`unique_constraint` on {where} has no unique index `{expected}` on `{schema.table}`: duplicates "
+            "are inserted and the changeset error never fires"
+        ),
+        fix=f"create unique_index(:{schema.table}, {_atoms(columns)})",
     )
+
+
+def _unique(state: IndexState | None) -> bool:
+    return state is not None and state.index.unique
 
 
 def _column_of(schema: SchemaFacts, name: str) -> str:
@@ -392,9 +412,11 @@ class PreloadInLoop(ProjectRule):
 
 
 _WRITE_FIXES = {
-    "insert": "Insert all rows in one statement with `Repo.insert_all/3`, or build one `Ecto.Multi` in the loop "
-    "and run it once with `Repo.transaction/1`.",
-    "update": "Update the rows in one statement: `Repo.update_all(from(x in X, where: x.id in ^ids), set: [...])`.",
+    "insert": "Insert the rows in one statement with `Repo.insert_all/3` (validate each row's changeset first "
+    "and insert the changes).",
+    "update": "When the rows get the same change, update them in one statement: "
+    "`Repo.update_all(from(x in X, where: x.id in ^ids), set: [...])`; otherwise run the loop inside one "
+    "`Repo.transaction/1` so it commits once.",
     "delete": "Delete the rows in one statement: `Repo.delete_all(from(x in X, where: x.id in ^ids))`.",
 }
 _READ_FIX = (
@@ -567,3 +589,129 @@ class UnindexedQuery(ProjectRule):
             fix = f"create index(:{table.name}, {_atoms(tuple(judged))})"
             span = Span(first.line, first.column, first.end_line, first.end_column)
             yield self.finding(path, span, message, fix=fix)
+
+
+# -- preload then filter ----------------------------------------------------------
+
+_FILTERS = frozenset({"filter", "reject", "find", "split_with", "any?", "all?", "count"})
+
+
+@register
+class PreloadThenFilter(FileRule):
+    """Loading an association only to filter rows by its fields in Elixir.
+
+    ## What it finds
+
+    `Repo.preload/2` followed, in the same function, by `Enum.filter`,
+    `Enum.reject`, `Enum.find`, `Enum.count`... whose callback reads a field
+    of the association just preloaded (`& &1.author.active`), on the
+    preloaded list itself (the same variable, or the next step of a pipe).
+
+    ## Why it matters
+
+    Every row and every associated row travels from the database to be
+    thrown away in Elixir: two queries and a full load where the database
+    could return just the rows wanted. It grows with the tables, not with
+    the result.
+
+    ## Example
+
+    ```elixir
+    Post
+    |> Repo.all()
+    |> Repo.preload(:author)
+    |> Enum.filter(& &1.author.active)
+    ```
+
+    ## Use instead
+
+    ```elixir
+    from(p in Post, join: a in assoc(p, :author), where: a.active, preload: [author: a])
+    |> Repo.all()
+    ```
+    """
+
+    id = "Ecto.PreloadThenFilter"
+    severity = Severity.INFO
+    confidence = Confidence.MEDIUM
+
+    def check(self, file: ParsedFile) -> Iterable[Finding]:
+        if not _serving_file(file):
+            return
+        preloads = {call.node.id: call for call in file.outline.calls if _is_preload(call)}
+        if not preloads:
+            return
+        for call in file.outline.calls:
+            if call.module != "Enum" or call.name not in _FILTERS or len(call.args) < 2 or call.owner is None:
+                continue
+            preload = _preloaded(call.args[0], preloads, call)
+            if preload is None:
+                continue
+            associations = names(preload.args[1], call.module_def) if len(preload.args) > 1 else None
+            read = _association_field(call.args[-1], associations or ())
+            if read is not None:
+                association, field = read
+                message = (
+                    f"`Enum.{call.name}` filters on `{association}.{field}` after preloading `{association}` "
+                    f"(line {preload.line}): every {association} is loaded to be filtered in Elixir; a `join` "
+                    f"with `where:` lets the database return only the rows wanted"
+                )
+                fix = (
+                    f"from(x in X, join: a in assoc(x, :{association}), where: a.{field} == ^value, "
+                    f"preload: [{association}: a])"
+                )
+                yield self.finding(file.path, file.span(call.node), message, fix=fix)
+
+
+def _serving_file(file: ParsedFile) -> bool:
+    return not (file.kinds & _NOT_SERVING) and not file.path.endswith(".exs")
+
+
+def _is_preload(call: Call) -> bool:
+    module = call.module or ""
+    return call.name == "preload" and (module == "Repo" or module.endswith(".Repo")) and not call.capture
+
+
+def _preloaded(collection: Node, preloads: dict[int, Call], call: Call) -> Call | None:
+    """The preload call `collection` is the result of: the previous pipe step,
+    or a variable assigned from it earlier in the same clause."""
+    if collection.type == "call" and collection.id in preloads:
+        return preloads[collection.id]
+    if collection.type == "binary_operator" and operator(collection) == "|>":
+        right = collection.child_by_field_name("right")
+        return preloads.get(right.id) if right is not None else None
+    if collection.type != "identifier":
+        return None
+    name = text(collection)
+    for candidate in preloads.values():
+        assignment = candidate.node.parent
+        while assignment is not None and assignment.type == "binary_operator" and operator(assignment) == "|>":
+            assignment = assignment.parent
+        if (
+            candidate.owner is call.owner
+            and assignment is not None
+            and assignment.type == "binary_operator"
+            and operator(assignment) == "="
+            and text(assignment.child_by_field_name("left")) == name
+            and assignment.end_byte <= call.node.start_byte
+        ):
+            return candidate
+    return None
+
+
+def _association_field(callback: Node, associations: tuple[str, ...]) -> tuple[str, str] | None:
+    """`(author, active)` when the callback reads `x.author.active` for a preloaded `author`."""
+    for node in walk(callback):
+        if node.type != "call" or arguments(node) or node.child_count != 1:
+            continue
+        target = node.child_by_field_name("target")
+        inner = target.child_by_field_name("left") if target is not None and target.type == "dot" else None
+        if inner is None or inner.type != "call":
+            continue
+        inner_target = inner.child_by_field_name("target")
+        if inner_target is None or inner_target.type != "dot":
+            continue
+        association = text(inner_target.child_by_field_name("right"))
+        if association in associations:
+            return association, text(target.child_by_field_name("right"))
+    return None

@@ -25,6 +25,7 @@ from .facts import Change, Index, MigrationFacts, MigrationOp, Reference
 class Origin(NamedTuple):
     path: str
     line: int
+    column: int = 1
 
 
 @dataclass
@@ -145,7 +146,7 @@ class _Replay:
     def _changes(self, table: Table, changes: tuple[Change, ...], origin: Origin) -> None:
         for change in changes:
             column = change.column
-            where = Origin(origin.path, column.line or origin.line)
+            where = Origin(origin.path, column.line or origin.line, column.position)
             if change.action in ("remove", "remove_if_exists"):
                 table.columns.pop(column.name, None)
                 # Postgres drops the indexes that use a dropped column.

@@ -122,6 +122,7 @@ class Column(msgspec.Struct, frozen=True, gc=False, array_like=True):
     primary_key: bool = False
     references: Reference | None = None
     from_type: str | None = None  # `modify ..., from: ...`
+    position: int = 1  # the 1-based column where its declaration starts on `line`
 
 
 class Change(msgspec.Struct, frozen=True, gc=False, array_like=True):

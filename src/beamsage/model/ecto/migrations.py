@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+import msgspec
 from tree_sitter import Node
 
 from ...source.syntax import (
@@ -137,7 +138,8 @@ class _Reader:
             args = arguments(node) if name else []
             line = node.start_point[0] + 1
             if name in _COLUMN_ACTIONS and args and atom_value(args[0]):
-                changes.append(Change(name, self.column(atom_value(args[0]), args[1:], line)))
+                column = self.column(atom_value(args[0]), args[1:], line)
+                changes.append(Change(name, msgspec.structs.replace(column, position=node.start_point[1] + 1)))
             elif name == "timestamps":
                 opts = args[0] if args else None
                 for default in ("inserted_at", "updated_at"):

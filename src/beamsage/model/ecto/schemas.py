@@ -172,6 +172,9 @@ def _constraint(call: Call, module: ModuleDef, span) -> ConstraintFacts | None:
     if not fields:
         return None
     opts = call.args[2] if len(call.args) > 2 and call.args[2].type == "keywords" else None
+    match = keyword(opts, "match")
+    if match is not None and text(match) != ":exact":
+        return None  # `match: :suffix`/`:prefix` (partitioned tables): names are not compared exactly
     name_node = keyword(opts, "name")
     name = name_of(name_node) or name_of(attribute(module, name_node)) if name_node is not None else None
     if name_node is not None and name is None:
