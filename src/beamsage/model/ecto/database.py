@@ -137,6 +137,8 @@ class _Replay:
         table = Table(op.table, origin, op.prefix, primary_key=op.primary_key or ())
         self.db.tables[op.table] = table
         self._changes(table, op.changes, origin)
+        for key in table.primary_key:  # the `id` column `create table` adds by itself
+            table.columns.setdefault(key, ColumnState(key, ":id", origin, null=False))
 
     def _alter_table(self, op: MigrationOp, origin: Origin) -> None:
         table = self.db.tables.get(op.table)
@@ -156,7 +158,8 @@ class _Replay:
                 state = table.columns[column.name]
                 state.type = column.type or state.type
                 state.null = column.null if column.null is not None else state.null
-                state.references = column.references or state.references
+                if column.references is not None:
+                    state.references, state.origin = column.references, where  # the line that adds the key
             elif change.action.startswith("add") or change.action == "modify":
                 if change.action == "add_if_not_exists" and column.name in table.columns:
                     continue
