@@ -19,6 +19,7 @@ from ...source.syntax import (
     Outline,
     arguments,
     atom_value,
+    do_block,
     keyword,
     string_value,
     text,
@@ -123,7 +124,7 @@ class _Reader:
         if verb.startswith("drop"):
             self.ops.append(MigrationOp("drop_table", line, table=table, prefix=prefix, if_exists=if_exists))
             return
-        block = next((c for c in node.children if c.type == "do_block"), None)
+        block = do_block(node)
         changes = self.columns(block)
         primary_key = None
         if verb != "alter":

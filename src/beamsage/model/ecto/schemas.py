@@ -11,6 +11,7 @@ from ...source.syntax import (
     Outline,
     arguments,
     atom_value,
+    do_block,
     keyword,
     module_reference,
     string_value,
@@ -40,7 +41,7 @@ def schema_facts(outline: Outline, module: ModuleDef, span) -> SchemaFacts | Non
     table = string_value(args[0]) if name == "schema" and args else None
     if name == "schema" and table is None:
         return None  # `schema @source do`: not knowable from the source
-    body = node.child_by_field_name("do_block") or next((c for c in node.children if c.type == "do_block"), None)
+    body = do_block(node)
     fields, assocs, timestamps = _body(statements(body), module)
     cast, required, constraints = _changesets(outline, module, span)
     return SchemaFacts(
@@ -59,9 +60,7 @@ def schema_facts(outline: Outline, module: ModuleDef, span) -> SchemaFacts | Non
 
 
 def _schema_call(module: ModuleDef) -> tuple[str, Node] | None:
-    body = module.node.child_by_field_name("do_block") or next(
-        (c for c in module.node.children if c.type == "do_block"), None
-    )
+    body = do_block(module.node)
     for statement in statements(body):
         name = call_name(statement)
         if name in ("schema", "embedded_schema"):
