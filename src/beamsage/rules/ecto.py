@@ -20,6 +20,7 @@ from tree_sitter import Node
 from ..model.ecto.database import Database, IndexState, Table
 from ..model.ecto.facts import ConstraintFacts, SchemaFacts
 from ..model.ecto.literals import names
+from ..model.ecto.reach import module_of
 from ..model.parsed import ParsedFile
 from ..model.project import Project
 from ..source.document import Span
@@ -268,7 +269,7 @@ def _serving(facts) -> bool:
 
 
 def _loops_with_queries(project: Project):
-    """`(caller, site, loop, path)` for each call in a loop that reaches a query;
+    """`(caller, site, loop, path, target)` for each call in a loop that reaches a query;
     `path` is None when the call is itself a Repo call."""
     reach = project.ecto.reach
     for caller, site in project.calls.calls():
@@ -277,7 +278,7 @@ def _loops_with_queries(project: Project):
         resolved = project.calls.resolve(caller, site)
         loop = caller.function.loops[site.loop]
         if reach.repo_call(site, resolved):
-            yield caller, site, loop, None, resolved
+            yield caller, site, loop, None, module_of(resolved)
         elif isinstance(resolved, tuple) and resolved in reach.performs:
             yield caller, site, loop, reach.performs[resolved], resolved
 

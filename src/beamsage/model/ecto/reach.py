@@ -69,8 +69,10 @@ class Reach:
         return module not in self.project.modules and (module == "Repo" or module.endswith(".Repo"))
 
     def repo_call(self, site: CallSite, resolved: str | FunctionKey | None) -> bool:
-        """A call that runs a query itself: `Repo.all(q)`, `Ecto.Adapters.SQL.query(...)`."""
-        return isinstance(resolved, str) and self.is_repo(resolved) and site.name not in _NOT_QUERIES
+        """A call that runs a query itself: `Repo.all(q)`, `Ecto.Adapters.SQL.query(...)`, or a
+        function the project adds to its Repo module (`Repo.paginate/2`)."""
+        module = module_of(resolved)
+        return module is not None and self.is_repo(module) and site.name not in _NOT_QUERIES
 
     @cached_property
     def performs(self) -> dict[FunctionKey, QueryPath]:
@@ -82,7 +84,8 @@ class Reach:
             resolved = self.graph.resolve(caller, site)
             if self.repo_call(site, resolved):
                 if caller.key not in found:
-                    found[caller.key] = QueryPath((Step(caller, site, f"{resolved}.{site.name}/{site.arity}"),))
+                    target = f"{module_of(resolved)}.{site.name}/{site.arity}"
+                    found[caller.key] = QueryPath((Step(caller, site, target),))
                     queue.append(caller.key)
             elif isinstance(resolved, tuple) and resolved != caller.key:
                 callers_of.setdefault(resolved, []).append((caller, site))
@@ -94,6 +97,11 @@ class Reach:
                     found[caller.key] = QueryPath((step, *found[key].steps))
                     queue.append(caller.key)
         return found
+
+
+def module_of(resolved: str | FunctionKey | None) -> str | None:
+    """The module a resolved call reaches."""
+    return resolved[0] if isinstance(resolved, tuple) else resolved
 
 
 def _display(key: FunctionKey) -> str:
