@@ -37,8 +37,8 @@ from .base import (
 )
 
 
-def _span(line: int, column: int = 1, end_line: int | None = None, end_column: int | None = None) -> Span:
-    return Span(line, column, end_line or line, end_column or column)
+def _span(line: int, column: int = 1) -> Span:
+    return Span(line, column, line, column)
 
 
 def _migration_module(database: Database, project: Project, name: str) -> str:
@@ -264,8 +264,8 @@ def _related(state: IndexState, message: str) -> Related:
 _NOT_SERVING = frozenset({"test", "test_support", "config", "migration", "mix"})
 
 
-def _serving(facts) -> bool:
-    return not (set(facts.kinds) & _NOT_SERVING) and not facts.path.endswith(".exs")
+def _serving(kinds: Iterable[str], path: str) -> bool:
+    return _NOT_SERVING.isdisjoint(kinds) and not path.endswith(".exs")
 
 
 def _loops_with_queries(project: Project):
@@ -273,7 +273,7 @@ def _loops_with_queries(project: Project):
     `path` is None when the call is itself a Repo call."""
     reach = project.ecto.reach
     for caller, site in project.calls.calls():
-        if site.loop < 0 or not _serving(project.files[caller.path]):
+        if site.loop < 0 or not _serving(project.files[caller.path].kinds, caller.path):
             continue
         resolved = project.calls.resolve(caller, site)
         loop = caller.function.loops[site.loop]
@@ -443,7 +443,7 @@ def _queries(project: Project):
     `tables` are the replayed tables it reads (empty when unknown)."""
     schemas = project.ecto.schemas
     for path, facts in project.files.items():
-        if not facts.queries or not _serving(facts):
+        if not facts.queries or not _serving(facts.kinds, path):
             continue
         for query in facts.queries:
             if not project.ecto.reach.is_repo(query.repo):
@@ -637,7 +637,7 @@ class PreloadThenFilter(FileRule):
     confidence = Confidence.MEDIUM
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if not _serving_file(file):
+        if not _serving(file.kinds, file.path):
             return
         preloads = {call.node.id: call for call in file.outline.calls if _is_preload(call)}
         if not preloads:
@@ -662,10 +662,6 @@ class PreloadThenFilter(FileRule):
                     f"preload: [{association}: a])"
                 )
                 yield self.finding(file.path, file.span(call.node), message, fix=fix)
-
-
-def _serving_file(file: ParsedFile) -> bool:
-    return not (file.kinds & _NOT_SERVING) and not file.path.endswith(".exs")
 
 
 def _is_preload(call: Call) -> bool:
