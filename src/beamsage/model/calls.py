@@ -63,7 +63,8 @@ _CHUNKING = frozenset({"chunk_every", "chunk_by", "chunk_while"})
 _OVER_MAX = 40
 
 
-def function_calls(file: ParsedFile) -> list[FunctionCalls]:
+def function_calls(file: ParsedFile) -> tuple[list[FunctionCalls], list[LoopFacts]]:
+    """Each function's calls, and the file's loops their `loop` indexes point into."""
     loops = _Loops(file)
     own = _local_functions(file)
     grouped: dict[tuple[str | None, str, int], tuple[int, list[CallSite]]] = {}
@@ -77,7 +78,6 @@ def function_calls(file: ParsedFile) -> list[FunctionCalls]:
         key = _function_key(call.owner, call)
         if key is None:
             continue
-        _, sites = grouped.setdefault(key, (call.owner.line if call.owner else 1, []))
         module = call.module
         if module is None and call.module_def is not None:
             if (call.name, call.arity) in own.get(id(call.module_def), ()):
@@ -85,6 +85,7 @@ def function_calls(file: ParsedFile) -> list[FunctionCalls]:
             elif not _imports_other_code(call.module_def):
                 continue  # an import from Ecto, Phoenix...: never project code
         span = file.span(call.node)
+        _, sites = grouped.setdefault(key, (call.owner.line if call.owner else 1, []))
         sites.append(CallSite(module, call.name, call.arity, span.line, span.column, span.end_line,
                               span.end_column, loops.index_of(call)))
     for clause in file.outline.clauses:
@@ -96,10 +97,11 @@ def function_calls(file: ParsedFile) -> list[FunctionCalls]:
                 site = CallSite(target[0], target[1], clause.arity, span.line, span.column, span.end_line,
                                 span.end_column)
                 grouped.setdefault(key, (clause.line, []))[1].append(site)
-    return [
-        FunctionCalls(module, name, arity, line, tuple(sites), loops.facts)
+    functions = [
+        FunctionCalls(module, name, arity, line, tuple(sites))
         for (module, name, arity), (line, sites) in grouped.items()
     ]
+    return functions, loops.facts
 
 
 def _local_functions(file: ParsedFile) -> dict[int, set[tuple[str, int]]]:

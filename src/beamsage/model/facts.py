@@ -60,7 +60,7 @@ class CallSite(msgspec.Struct, frozen=True, gc=False, array_like=True):
     column: int
     end_line: int
     end_column: int
-    loop: int = -1  # index of the innermost loop in `FunctionCalls.loops`, -1 when none
+    loop: int = -1  # index of the innermost loop in the file's `loops`, -1 when none
 
 
 class FunctionCalls(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -72,7 +72,6 @@ class FunctionCalls(msgspec.Struct, frozen=True, gc=False, array_like=True):
     arity: int
     line: int
     calls: tuple[CallSite, ...] = ()
-    loops: tuple[LoopFacts, ...] = ()
 
 
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):
@@ -92,6 +91,7 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     directives: tuple[Directive, ...] = ()
     issues: tuple[SourceIssue, ...] = ()
     functions: tuple[FunctionCalls, ...] = ()
+    loops: tuple[LoopFacts, ...] = ()  # the loops `CallSite.loop` points into
     queries: tuple[QueryFacts, ...] = ()
     schemas: tuple[SchemaFacts, ...] = ()
     migrations: tuple[MigrationFacts, ...] = ()

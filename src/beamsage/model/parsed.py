@@ -112,6 +112,7 @@ class ParsedFile:
 
     def facts(self, issues: tuple[SourceIssue, ...] = ()) -> FileFacts:
         syntax = self.syntax_issue()
+        functions, loops = function_calls(self)
         return FileFacts(
             path=self.doc.path,
             language=self.doc.language.value,
@@ -120,7 +121,8 @@ class ParsedFile:
             modules=tuple(self._module_facts(m) for m in self.outline.modules),
             directives=tuple(self.directives()),
             issues=((syntax,) if syntax else ()) + issues,
-            functions=tuple(function_calls(self)),
+            functions=tuple(functions),
+            loops=tuple(loops),
             queries=tuple(query_facts(self)),
             schemas=tuple(self._schemas()),
             migrations=tuple(self._migrations()),

@@ -276,7 +276,7 @@ def _loops_with_queries(project: Project):
         if site.loop < 0 or not _serving(project.files[caller.path].kinds, caller.path):
             continue
         resolved = project.calls.resolve(caller, site)
-        loop = caller.function.loops[site.loop]
+        loop = project.files[caller.path].loops[site.loop]
         if reach.repo_call(site, resolved):
             yield caller, site, loop, None, module_of(resolved)
         elif isinstance(resolved, tuple) and resolved in reach.performs:
