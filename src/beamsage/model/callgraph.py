@@ -25,22 +25,24 @@ class Caller:
 
     @property
     def key(self) -> FunctionKey:
-        return (self.function.module, self.function.name, self.function.arity)
+        function = self.function
+        if function.module is None:
+            return (None, f"{function.name}:{self.path}", 0)  # each template file is its own function
+        return (function.module, function.name, function.arity)
 
 
 class CallGraph:
     def __init__(self, project: Project):
         self.project = project
+        self._resolved: dict[tuple, str | FunctionKey | None] = {}
 
     @cached_property
     def callers(self) -> dict[FunctionKey, Caller]:
         found: dict[FunctionKey, Caller] = {}
         for path, facts in self.project.files.items():
             for function in facts.functions:
-                key = (function.module, function.name, function.arity)
-                if function.module is None:
-                    key = (None, f"{function.name}:{path}", 0)  # each template file is its own function
-                found.setdefault(key, Caller(path, function))
+                caller = Caller(path, function)
+                found.setdefault(caller.key, caller)
         return found
 
     @cached_property
@@ -76,10 +78,6 @@ class CallGraph:
             for site in caller.function.calls:
                 yield caller, site
 
-    @cached_property
-    def _resolved(self) -> dict[tuple, str | FunctionKey | None]:
-        return {}
-
     def resolve(self, caller: Caller, site: CallSite) -> str | FunctionKey | None:
         """What a call reaches: the key of a project function, a module name for
         a call into a module the project does not define, or None."""
@@ -93,17 +91,17 @@ class CallGraph:
         return self._resolved[memo]
 
     def _resolve(self, module: str | None, in_template: bool, site: CallSite) -> str | FunctionKey | None:
+        if module is None and site.module is None:
+            return None
         if site.module is None:
-            # Calls to the module's own functions were resolved in the file; templates
-            # call their view module's functions.
-            candidates = ([module] if in_template else []) + self._imports(module) if module else []
+            # Calls to a module's own functions were resolved in its file; a template
+            # calls the functions of its view module, and both call what they import.
+            candidates = ([module] if in_template else []) + self._imports(module)
         else:
             candidates = [site.module]
             if in_template and module:  # a template: aliases of its view module
                 candidates.insert(0, self._expand(module, site.module))
         for candidate in candidates:
-            if candidate is None:
-                continue
             target = self._function(candidate, site.name, site.arity)
             if target is not None:
                 return target

@@ -20,7 +20,7 @@ from tree_sitter import Node
 from ..model.ecto.database import Database, IndexState, Table
 from ..model.ecto.facts import ConstraintFacts, SchemaFacts
 from ..model.ecto.literals import names
-from ..model.ecto.reach import module_of
+from ..model.ecto.reach import is_write, module_of
 from ..model.parsed import ParsedFile
 from ..model.project import Project
 from ..source.document import Span
@@ -330,7 +330,7 @@ class NPlusOne(ProjectRule):
     Load what the loop needs in one query: `preload:` in the outer query or
     `Repo.preload(orders, :line_items)` once, a single query with
     `where: x.id in ^ids` (or a `group_by` aggregate) turned into a map, and
-    `Repo.insert_all/3` or one `Ecto.Multi` for writes.
+    `Repo.insert_all/3` or `Repo.update_all/3` for writes.
     """
 
     id = "Ecto.NPlusOne"
@@ -348,9 +348,8 @@ class NPlusOne(ProjectRule):
 
     def _direct(self, caller, site, loop, repo: str) -> Finding:
         call = f"{repo}.{site.name}/{site.arity}"
-        writes = _fix_for(site.name) is not _READ_FIX
         message = f"`{call}` runs a query {_loop_phrase(loop)}: N+1 queries"
-        confidence = Confidence.MEDIUM if writes else Confidence.HIGH
+        confidence = Confidence.MEDIUM if is_write(site.name) else Confidence.HIGH
         return self.finding(caller.path, _site_span(site), message, confidence=confidence, fix=_fix_for(site.name))
 
     def _through(self, caller, site, loop, path, resolved) -> Finding:

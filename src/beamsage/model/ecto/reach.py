@@ -50,7 +50,7 @@ class QueryPath:
 
     @property
     def writes(self) -> bool:
-        return self.query.site.name in _WRITES
+        return is_write(self.query.site.name)
 
 
 class Reach:
@@ -97,6 +97,11 @@ class Reach:
                     found[caller.key] = QueryPath((step, *found[key].steps))
                     queue.append(caller.key)
         return found
+
+
+def is_write(name: str) -> bool:
+    """Whether a Repo function writes (or opens a transaction) rather than reads."""
+    return name in _WRITES
 
 
 def module_of(resolved: str | FunctionKey | None) -> str | None:
