@@ -186,7 +186,7 @@ class _Replay:
         table.primary_key = tuple(op.name if c == op.column else c for c in table.primary_key)
         for index in table.indexes.values():
             columns = tuple(op.name if c == op.column else c for c in index.index.columns)
-            index.index = _with_columns(index.index, columns)
+            index.index = msgspec.structs.replace(index.index, columns=columns)
 
     def _create_index(self, op: MigrationOp, origin: Origin) -> None:
         index = op.index
@@ -213,7 +213,7 @@ class _Replay:
         if found is not None and op.name:
             table, state = found
             del table.indexes[op.column]
-            state.index = _rename(state.index, op.name)
+            state.index = msgspec.structs.replace(state.index, name=op.name)
             table.indexes[op.name] = state
 
     def _unknown(self, op: MigrationOp, origin: Origin) -> None:
@@ -223,10 +223,3 @@ class _Replay:
             if name in self.db.tables:
                 self.db.tables[name].uncertain = True
 
-
-def _with_columns(index: Index, columns: tuple[str, ...]) -> Index:
-    return msgspec.structs.replace(index, columns=columns)
-
-
-def _rename(index: Index, name: str) -> Index:
-    return msgspec.structs.replace(index, name=name)

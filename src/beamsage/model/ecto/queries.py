@@ -113,13 +113,13 @@ class _Reader:
             self.source(self.assignments[text(node)], query, depth + 1)
         elif node.type == "binary_operator" and operator(node) == "|>":
             self.source(node.child_by_field_name("left"), query, depth + 1)
-            self.step(node.child_by_field_name("right"), query, piped=True, depth=depth)
+            self.step(node.child_by_field_name("right"), query, piped=True)
         elif node.type == "call" and call_target_name(node) == "from":
             self.from_(node, query, depth)
         elif node.type == "call" and call_target_name(node) in _MACROS:
             args = arguments(node)
             self.source(args[0] if args else None, query, depth + 1)
-            self.step(node, query, piped=False, depth=depth)
+            self.step(node, query, piped=False)
         else:
             query.complete = False  # a variable passed in, a helper's result...
 
@@ -135,7 +135,7 @@ class _Reader:
         for key, value in keyword_pairs(options):
             self.clause(key, value, query)
 
-    def step(self, node: Node | None, query: _Query, *, piped: bool, depth: int) -> None:
+    def step(self, node: Node | None, query: _Query, *, piped: bool) -> None:
         name = call_target_name(node) if node is not None and node.type == "call" else None
         if name not in _MACROS:
             query.complete = False  # `|> Blog.published()`: clauses we cannot see
@@ -160,8 +160,7 @@ class _Reader:
             query.order_by.extend(self.fields(value, query))
         elif name == "preload":
             query.preloads.extend(_preload_names(value, self.module))
-        elif name == "join":
-            pass  # joined bindings are not judged (yet); the first binding stays the root
+        # `join`, `select`, `limit`...: the first binding stays the one judged.
 
     # -- conditions ---------------------------------------------------------
 
@@ -170,12 +169,8 @@ class _Reader:
             return
         if node.type == "binary_operator":
             op = operator(node)
-            if op in ("and", "&&"):
-                self.conditions(node.child_by_field_name("left"), query, depth + 1)
-                self.conditions(node.child_by_field_name("right"), query, depth + 1)
-                return
-            if op in ("or", "||"):
-                query.alternatives = True
+            if op in ("and", "&&", "or", "||"):
+                query.alternatives = query.alternatives or op in ("or", "||")
                 self.conditions(node.child_by_field_name("left"), query, depth + 1)
                 self.conditions(node.child_by_field_name("right"), query, depth + 1)
                 return
