@@ -241,8 +241,9 @@ def _unique(state: IndexState | None) -> bool:
     return state is not None and state.index.unique
 
 
-def _column_of(schema: SchemaFacts, name: str) -> str:
-    for field in schema.fields:
+def _column_of(schema: SchemaFacts | None, name: str) -> str:
+    """The column a schema field reads (`source:` renames it)."""
+    for field in schema.fields if schema is not None else ():
         if field.name == name:
             return field.column or name
     return name
@@ -438,8 +439,8 @@ _INDEXABLE = frozenset({"==", "in", "<", ">", "<=", ">="})
 
 
 def _queries(project: Project):
-    """`(path, query, tables)` for every query in code that serves requests;
-    `tables` are the replayed tables it reads (empty when unknown)."""
+    """`(path, query, schema, tables)` for every query in code that serves
+    requests; `tables` are the replayed tables it reads (empty when unknown)."""
     schemas = project.ecto.schemas
     for path, facts in project.files.items():
         if not facts.queries or not _serving(facts.kinds, path):
@@ -451,10 +452,6 @@ def _queries(project: Project):
             table = query.table or (schema.table if schema else None)
             tables = project.ecto.tables(table) if table else []
             yield path, query, schema, tables
-
-
-def _column(schema: SchemaFacts | None, field: str) -> str:
-    return _column_of(schema, field) if schema is not None else field
 
 
 @register
@@ -502,7 +499,7 @@ class LeadingWildcardSearch(ProjectRule):
             for condition in query.conditions:
                 if not condition.leading_wildcard:
                     continue
-                column = _column(schema, condition.field)
+                column = _column_of(schema, condition.field)
                 if any(_trigram_indexed(table, column) for _, table in tables):
                     continue
                 certain = bool(tables) and all(db.is_certain(table) for db, table in tables)
@@ -575,7 +572,7 @@ class UnindexedQuery(ProjectRule):
             if not filters or any(not db.is_certain(table) for db, table in tables):
                 continue
             _, table = tables[0]
-            columns = list(dict.fromkeys(_column(schema, c.field) for c in filters))
+            columns = list(dict.fromkeys(_column_of(schema, c.field) for c in filters))
             judged = [c for c in columns if c in table.columns and table.columns[c].type != ":boolean"]
             if len(judged) != len(columns) or not judged:
                 continue  # a column the replay does not know, or only booleans
