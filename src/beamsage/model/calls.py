@@ -66,31 +66,23 @@ _OVER_MAX = 40
 def function_calls(file: ParsedFile) -> tuple[list[FunctionCalls], list[LoopFacts]]:
     """Each function's calls, and the file's loops their `loop` indexes point into."""
     loops = _Loops(file)
-    own = _local_functions(file)
+    own = local_functions(file)
     grouped: dict[tuple[str | None, str, int], tuple[int, list[CallSite]]] = {}
     for call in file.outline.calls:
-        if call.name is None or not call.runs_at_runtime or _dynamic(call) or call.module in _LIBRARY:
-            continue
-        if call.module is None and call.name in _KERNEL:
-            continue
-        if call.module and call.module.startswith(":"):
+        if not call.runs_at_runtime:
             continue
         key = _function_key(call.owner, call)
-        if key is None:
+        target = project_callee(call, own)
+        if key is None or target is None:
             continue
-        module = call.module
-        if module is None and call.module_def is not None:
-            if (call.name, call.arity) in own.get(id(call.module_def), ()):
-                module = call.module_def.name  # a function of the same module
-            elif not _imports_other_code(call.module_def):
-                continue  # an import from Ecto, Phoenix...: never project code
+        module = target[0]
         span = file.span(call.node)
         _, sites = grouped.setdefault(key, (call.owner.line if call.owner else 1, []))
         sites.append(CallSite(module, call.name, call.arity, span.line, span.column, span.end_line,
                               span.end_column, loops.index_of(call)))
     for clause in file.outline.clauses:
         if clause.kind == "defdelegate" and clause.module is not None:
-            target = _delegate_target(clause)
+            target = delegate_target(clause)
             if target is not None:
                 key = (clause.module.name, clause.name, clause.arity)
                 span = file.span(clause.node)
@@ -104,7 +96,29 @@ def function_calls(file: ParsedFile) -> tuple[list[FunctionCalls], list[LoopFact
     return functions, loops.facts
 
 
-def _local_functions(file: ParsedFile) -> dict[int, set[tuple[str, int]]]:
+def project_callee(call: Call, own: dict[int, set[tuple[str, int]]]) -> tuple[str | None, str, int] | None:
+    """`(module, name, arity)` of a call that may reach project code, else None.
+
+    Library, Kernel and Erlang calls never do. A local call is the module's
+    own function when the file defines it (`own`, from `local_functions`);
+    otherwise its module is None and only a project import can supply it.
+    """
+    if call.name is None or _dynamic(call) or call.module in _LIBRARY:
+        return None
+    if call.module is None and call.name in _KERNEL:
+        return None
+    if call.module and call.module.startswith(":"):
+        return None
+    module = call.module
+    if module is None and call.module_def is not None:
+        if (call.name, call.arity) in own.get(id(call.module_def), ()):
+            module = call.module_def.name  # a function of the same module
+        elif not _imports_other_code(call.module_def):
+            return None  # an import from Ecto, Phoenix...: never project code
+    return module, call.name, call.arity
+
+
+def local_functions(file: ParsedFile) -> dict[int, set[tuple[str, int]]]:
     """Per module, the `(name, arity)` pairs its own functions answer to (defaults included)."""
     found: dict[int, set[tuple[str, int]]] = {}
     for clause in file.outline.clauses:
@@ -142,7 +156,7 @@ def _dynamic(call: Call) -> bool:
     return call.module is None and target is not None and target.type == "dot"
 
 
-def _delegate_target(clause: Clause) -> tuple[str, str] | None:
+def delegate_target(clause: Clause) -> tuple[str, str] | None:
     args = arguments(clause.node)
     opts = args[-1] if len(args) > 1 and args[-1].type == "keywords" else None
     module = module_reference(keyword(opts, "to"), clause.module)

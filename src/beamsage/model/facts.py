@@ -12,7 +12,7 @@ import msgspec
 
 from ..source.directives import Directive
 from ..source.document import Span
-from .ecto.facts import MigrationFacts, QueryFacts, SchemaFacts
+from .ecto.facts import FunctionLoads, MigrationFacts, QueryFacts, SchemaFacts
 
 
 class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -95,3 +95,4 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     queries: tuple[QueryFacts, ...] = ()
     schemas: tuple[SchemaFacts, ...] = ()
     migrations: tuple[MigrationFacts, ...] = ()
+    loads: tuple[FunctionLoads, ...] = ()

@@ -19,6 +19,7 @@ from ..source.syntax import Clause, ModuleDef, Outline, text
 from ..source.templates import Template
 from ..source.trees import parse_document
 from .calls import function_calls
+from .ecto.loads import load_facts
 from .ecto.migrations import migration_facts, migration_version
 from .ecto.queries import query_facts
 from .ecto.schemas import schema_facts
@@ -126,6 +127,7 @@ class ParsedFile:
             queries=tuple(query_facts(self)),
             schemas=tuple(self._schemas()),
             migrations=tuple(self._migrations()),
+            loads=tuple(load_facts(self)),
         )
 
     def _schemas(self):

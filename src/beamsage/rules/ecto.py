@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from tree_sitter import Node
 
 from ..model.ecto.database import Database, IndexState, Table
-from ..model.ecto.facts import ConstraintFacts, SchemaFacts
+from ..model.ecto.facts import AssocRead, ConstraintFacts, SchemaFacts
+from ..model.ecto.loading import Loaded
 from ..model.ecto.literals import names
 from ..model.ecto.reach import is_write, module_of
 from ..model.parsed import ParsedFile
@@ -708,3 +709,184 @@ def _association_field(callback: Node, associations: tuple[str, ...]) -> tuple[s
         if association in associations:
             return association, text(target.child_by_field_name("right"))
     return None
+
+
+# -- associations read without being loaded ----------------------------------------
+
+
+@register
+class AssociationNotLoaded(ProjectRule):
+    """An association read from data that was loaded without it.
+
+    ## What it finds
+
+    A field read through an association (`post.author.name`) or an
+    association enumerated (`for c <- post.comments`, `Enum.*`, `length/1`,
+    HEEx `:for`) where the data provably comes from a query that does not
+    preload it:
+
+    - in the same function: `post = Repo.get!(Post, id)`, also through
+      project functions that return a query's result (`Blog.get_post!/1`),
+      and elements of such a list (`for p <- posts`, `Enum.map(posts, &...)`);
+    - in a controller's template: `render(conn, :index, posts: posts)` into
+      the `index` template that reads `post.author.name`;
+    - in a LiveView's template or `render/1`: any `assign`, `stream` or
+      `stream_insert` of the assign it reads, such as a `handle_event/3`
+      that reassigns from a query `mount/3` preloaded and it does not.
+
+    Only certain origins are judged: not parameters, `{:ok, post}` patterns,
+    `case` branches, variables bound twice, `preload: ^list`, queries with
+    `select`, nor code that checks `Ecto.assoc_loaded?/1`. Embeds are
+    always loaded and never reported.
+
+    ## Why it matters
+
+    Ecto never lazy-loads. An association that was not preloaded holds an
+    `%Ecto.Association.NotLoaded{}`: reading a field through it raises
+    `KeyError`, enumerating it raises `Protocol.UndefinedError`. In a
+    template the whole page fails with a 500, and only for the code path
+    that loaded the data without it.
+
+    ## Example
+
+    ```elixir
+    def index(conn, _params) do
+      render(conn, :index, posts: Blog.list_posts())  # Repo.all(Post)
+    end
+    # index.html.heex: <li :for={post <- @posts}>{post.author.name}</li>
+    ```
+
+    ## Use instead
+
+    Preload where the data is loaded: `preload: [:author]` in the query,
+    `Repo.preload(posts, :author)` before rendering, or a context function
+    that returns the posts with their authors (`Blog.list_posts_with_authors/0`).
+    """
+
+    id = "Ecto.AssociationNotLoaded"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+
+    def check(self, project: Project) -> Iterable[Finding]:
+        yield from self._in_functions(project)
+        yield from self._in_templates(project)
+
+    def _in_functions(self, project: Project) -> Iterable[Finding]:
+        loading = project.ecto.loading
+        for path, facts in project.files.items():
+            if not facts.loads or not _serving(facts.kinds, path):
+                continue
+            for function in facts.loads:
+                missing: dict[tuple[int, int], list[tuple[AssocRead, Loaded]]] = {}
+                for read in function.reads:
+                    loaded = loading.loaded(read.origin, path, function.module) if read.origin else None
+                    if loaded is not None and not loaded.many and _not_loaded(project, loaded, read.assoc):
+                        missing.setdefault((read.origin.line, read.origin.column), []).append((read, loaded))
+                for reads in missing.values():
+                    yield self._local(path, reads)
+
+    def _local(self, path: str, reads: list[tuple[AssocRead, Loaded]]) -> Finding:
+        first, loaded = reads[0]
+        assocs = _assoc_list(read for read, _ in reads)
+        variable = first.subject.rpartition(".")[0]
+        message = (
+            f"`{first.subject}` is not loaded: `{variable}` comes from {_origin_phrase(loaded, path)}, which "
+            f"does not preload {assocs}. Ecto never lazy-loads, so {_crash(first)}"
+        )
+        related = [Related(Location.of(path, _read_span(read)), f"also reads `{read.subject}`") for read, _ in reads[1:]]
+        return self.finding(path, _read_span(first), message, related=[*related, *_source_related(loaded)],
+                            fix=_preload_fix(loaded, assocs, variable))
+
+    def _in_templates(self, project: Project) -> Iterable[Finding]:
+        loading = project.ecto.loading
+        for page in loading.pages.values():
+            for given in page.assigns:
+                if not _serving(project.files[given.path].kinds, given.path):
+                    continue
+                loaded = loading.loaded(given.assign.origin, given.path, given.function.module)
+                if loaded is None:
+                    continue
+                reads = [
+                    seen for seen in page.reads
+                    if seen.read.assign == given.assign.key and _fits(loaded, given.assign.element, seen.read.element)
+                    and _not_loaded(project, loaded, seen.read.assoc)
+                ]
+                if reads:
+                    yield self._given(given, loaded, reads)
+
+    def _given(self, given, loaded: Loaded, reads) -> Finding:
+        assign, first = given.assign, reads[0]
+        assocs = _assoc_list(seen.read for seen in reads)
+        structs = f"a `{_short_name(loaded.schema)}`" if assign.element or not loaded.many else \
+            f"`{_short_name(loaded.schema)}` structs"
+        message = (
+            f"`@{assign.key}` gets {structs} from {_origin_phrase(loaded, given.path)} without {assocs} loaded, "
+            f"and the template reads `{_reads(first.read)}` ({first.path}:{first.read.line}). Ecto never "
+            f"lazy-loads, so rendering {_crash(first.read, said=True)}"
+        )
+        related = [Related(Location.of(seen.path, _read_span(seen.read)), f"reads `{_reads(seen.read)}`")
+                   for seen in reads]
+        span = Span(assign.line, assign.column, assign.end_line, assign.end_column)
+        return self.finding(given.path, span, message, related=[*related, *_source_related(loaded)],
+                            fix=_preload_fix(loaded, assocs, assign.key.rpartition(".")[2]))
+
+
+def _not_loaded(project: Project, loaded: Loaded, name: str) -> bool:
+    """Whether `name` is an association of the structs (not an embed) that was not preloaded."""
+    entry = project.ecto.schemas.get(loaded.schema)
+    assoc = next((a for a in entry[1].assocs if a.name == name), None) if entry else None
+    return assoc is not None and not assoc.kind.startswith("embeds") and name not in loaded.preloads
+
+
+def _fits(loaded: Loaded, given_element: bool, read_element: bool) -> bool:
+    """Whether a read sees one struct of what was assigned: the assigned struct
+    itself, or an element of an assigned list (`p` in `:for={p <- @posts}`)."""
+    if given_element:  # stream_insert: one struct of a stream the template iterates
+        return read_element and not loaded.many
+    return read_element == loaded.many
+
+
+def _read_span(read: AssocRead) -> Span:
+    return Span(read.line, read.column, read.end_line, read.end_column)
+
+
+def _assoc_list(reads) -> str:
+    return ", ".join(f"`:{name}`" for name in dict.fromkeys(read.assoc for read in reads))
+
+
+def _reads(read: AssocRead) -> str:
+    return f"{read.subject}.{read.field}" if read.field else read.subject
+
+
+def _crash(read: AssocRead, said: bool = False) -> str:
+    """What raises: `post.author.name raises KeyError (...)`, or just `raises ...` when the read was named."""
+    subject = "" if said else f"`{_reads(read)}` " if read.field else f"enumerating `{read.subject}` "
+    error = "KeyError" if read.field else "Protocol.UndefinedError"
+    return f"{subject}raises {error} (`{read.subject}` is an %Ecto.Association.NotLoaded{{}})"
+
+
+def _origin_phrase(loaded: Loaded, path: str) -> str:
+    query = loaded.sources[-1]
+    where = f"line {query.line}" if query.path == path else f"{query.path}:{query.line}"
+    if len(loaded.sources) == 1:
+        return f"the query at {where}"
+    return f"{loaded.sources[0].label} (its query at {where})"
+
+
+def _source_related(loaded: Loaded) -> list[Related]:
+    query = loaded.sources[-1]
+    return [Related(Location.of(query.path, _span(query.line, query.column)), "the query, without the preload")]
+
+
+def _short_name(module: str) -> str:
+    return module.rpartition(".")[2]
+
+
+def _preload_fix(loaded: Loaded, assocs: str, value: str) -> str:
+    query, names = loaded.sources[-1], assocs.replace("`", "")
+    owner = f" of {loaded.sources[-2].label}" if len(loaded.sources) > 1 else ""
+    return (
+        f"Preload where the data is loaded: add `preload: [{names}]` to the query{owner} at {query.path}:{query.line} "
+        f"(or pipe its result through `Repo.preload([{names}])`), or `{value} = Repo.preload({value}, [{names}])` "
+        f"before it is used."
+    )

@@ -46,6 +46,19 @@ _QUERY = """
 (quoted_atom (interpolation)) @dynamic_atom
 (quoted_keyword (interpolation)) @dynamic_atom
 """
+# Found in the same pass: `x.name` read through (`x.name.field`) or enumerated
+# (a generator's source, a pipe's start, a call's first argument), and the
+# constructs that bind variables. Data flow reads these (`model/ecto/loads.py`).
+_VALUE_QUERY = """
+(call target: (dot left: (call target: (dot right: (identifier))) @access right: (identifier)))
+(binary_operator operator: "<-" right: (call target: (dot right: (identifier))) @access)
+(binary_operator left: (call target: (dot right: (identifier))) @access operator: "|>")
+(call (arguments . (call target: (dot right: (identifier))) @access))
+(binary_operator operator: "=") @match
+(binary_operator operator: "<-") @generator
+(stab_clause) @stab
+"""
+_VALUE_CAPTURES = ("access", "match", "generator", "stab")
 _DIRECTIVES = frozenset({"alias", "import", "use", "require"})
 
 
@@ -356,6 +369,9 @@ class Outline:
         self.comments: list[Node] = []
         self.sigils: list[Node] = []
         self.dynamic_atoms: list[Node] = []
+        # Per tree (False: the file's Elixir, True: the Elixir in its templates), the
+        # `access`, `match`, `generator` and `stab` nodes of `_VALUE_QUERY`.
+        self.values: dict[bool, dict[str, list[Node]]] = {}
         self._quotes: list[Node] = []
 
     @classmethod
@@ -363,14 +379,18 @@ class Outline:
         """Outline an Elixir tree; `templates` are trees of Elixir code embedded
         in the same file (HEEx/EEx), in the file's own positions."""
         outline = cls()
-        captures = query("elixir", _QUERY).captures(tree.root_node) if tree is not None else {}
+        captures = query("elixir", _QUERY + _VALUE_QUERY).captures(tree.root_node) if tree is not None else {}
+        if tree is not None:
+            outline.values[False] = {name: captures.get(name, []) for name in _VALUE_CAPTURES}
         outline.comments = _sorted(captures.get("comment", []))
         outline.sigils = _sorted(captures.get("sigil", []))
         outline.dynamic_atoms = _sorted(captures.get("dynamic_atom", []))
         attributes = {node.id for node in captures.get("attribute", [])}
         code = [(node, False) for node in outline._declarations(_sorted(captures.get("call", [])), attributes)]
         for embedded in templates:
-            code.extend((c, True) for c in query("elixir", "(call) @call").captures(embedded.root_node).get("call", []))
+            found = query("elixir", "(call) @call" + _VALUE_QUERY).captures(embedded.root_node)
+            outline.values[True] = {name: found.get(name, []) for name in _VALUE_CAPTURES}
+            code.extend((c, True) for c in found.get("call", []))
             code.sort(key=lambda item: item[0].start_byte)
         outline._calls(code)
         return outline

@@ -19,6 +19,7 @@ defmodule ShopWeb.Router do
 
     live "/", ProductLive.Index, :index
     live "/products", ProductLive.Index, :index
+    live "/products/:id", ProductLive.Show, :show
 
     resources "/orders", OrderController, only: [:index, :show, :create]
   end

@@ -96,9 +96,67 @@ class QueryFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     table: str | None = None  # a table queried by name: from(c in "comments")
     complete: bool = False
     alternatives: bool = False  # an `or` (or `or_where`) among the conditions
+    selects: bool = False  # a `select`: the rows are not the schema's structs
     conditions: tuple[Condition, ...] = ()
     order_by: tuple[str, ...] = ()
     preloads: tuple[str, ...] = ()
+
+
+# -- loaded associations --------------------------------------------------------
+
+class Origin(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """Where a value comes from, as one function shows it: a query run in
+    sight, or the result of a project function (`call`), with the
+    associations preloaded on the way."""
+
+    line: int
+    column: int
+    schema: str | None = None  # a query: the schema of the structs it returns
+    many: bool = False  # a query: a list of them (`Repo.all`) rather than one
+    call: tuple[str | None, str, int] | None = None  # a project function's result
+    preloads: tuple[str, ...] = ()  # the query's `preload:` and later `Repo.preload` steps
+    element: bool = False  # one element of that value: `p` in `for p <- posts`
+
+
+class AssocRead(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """`x.assoc.field`, or `x.assoc` enumerated: both raise when `assoc` is not loaded."""
+
+    subject: str  # as written: "post.author", "@post.comments"
+    assoc: str
+    field: str | None  # the field read through it; None when it is enumerated
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    origin: Origin | None = None  # x, when the function shows where it comes from
+    assign: str | None = None  # or the template assign x is (`streams.posts` for a stream)
+    element: bool = False  # x is one element of that assign: `p` in `:for={p <- @posts}`
+    page: str | None = None  # the function whose assigns those are; None: the template file's
+
+
+class AssignFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A value handed to a template: `render(conn, :index, posts: posts)`,
+    `assign(socket, :post, post)`, `stream(socket, :posts, posts)`."""
+
+    key: str  # the assign; `streams.posts` for a stream
+    origin: Origin
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    template: str | None = None  # a controller's render: the template ("index"); None: a LiveView's render
+    element: bool = False  # `stream_insert/3`: one element of the stream
+
+
+class FunctionLoads(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """What one function returns, reads through associations and hands to templates."""
+
+    module: str | None  # None: a template file
+    name: str
+    arity: int
+    returns: Origin | None = None
+    reads: tuple[AssocRead, ...] = ()
+    assigns: tuple[AssignFacts, ...] = ()
 
 
 # -- migrations -----------------------------------------------------------------

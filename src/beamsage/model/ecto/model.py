@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from .database import Database, Table, build_databases
 from .facts import SchemaFacts
+from .loading import Loading
 from .reach import Reach
 
 if TYPE_CHECKING:
@@ -39,3 +40,8 @@ class EctoModel:
     def reach(self) -> Reach:
         """Which functions perform a query, and how."""
         return Reach(self.project, self.project.calls)
+
+    @cached_property
+    def loading(self) -> Loading:
+        """Which associations values have loaded, across functions and templates."""
+        return Loading(self.project, self.project.calls)

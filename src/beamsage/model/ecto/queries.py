@@ -50,18 +50,23 @@ _MAX_DEPTH = 30
 
 
 def query_facts(file: ParsedFile) -> list[QueryFacts]:
-    found = []
-    for call in file.outline.calls:
-        if _repo_call(call) and call.owner is not None and call.args:
-            query = _Reader(file, call).read()
-            if query is not None:
-                found.append(query)
-    return found
+    return [
+        query for call in file.outline.calls
+        if call.name in _QUERYING and (query := read_query(file, call)) is not None
+    ]
 
 
-def _repo_call(call: Call) -> bool:
+def read_query(file: ParsedFile, call: Call) -> QueryFacts | None:
+    """The query a Repo call (`Repo.all(q)`, `Repo.get!(Post, id)`...) runs, when its schema is known."""
+    if not is_repo_call(call) or call.owner is None or not call.args:
+        return None
+    return _Reader(file, call).read()
+
+
+def is_repo_call(call: Call) -> bool:
+    """A call to a module named `Repo` or `*.Repo` (not a capture `&Repo.get/2`)."""
     module = call.module or ""
-    return (module == "Repo" or module.endswith(".Repo")) and call.name in _QUERYING and not call.capture
+    return (module == "Repo" or module.endswith(".Repo")) and not call.capture
 
 
 @dataclass
@@ -70,6 +75,7 @@ class _Query:
     table: str | None = None
     complete: bool = True
     alternatives: bool = False
+    selects: bool = False
     root: str | None = None  # the variable naming the first binding
     conditions: list[Condition] = field(default_factory=list)
     order_by: list[str] = field(default_factory=list)
@@ -81,7 +87,7 @@ class _Reader:
         self.file = file
         self.call = call
         self.module = call.module_def
-        self.assignments = _assignments(call)
+        self.assignments = _assignments(file, call)
 
     def read(self) -> QueryFacts | None:
         call = self.call
@@ -95,8 +101,8 @@ class _Reader:
         return QueryFacts(
             repo=call.module, function=call.name, line=span.line, column=span.column, end_line=span.end_line,
             end_column=span.end_column, schema=query.schema, table=query.table, complete=query.complete,
-            alternatives=query.alternatives, conditions=tuple(query.conditions), order_by=tuple(query.order_by),
-            preloads=tuple(dict.fromkeys(query.preloads)),
+            alternatives=query.alternatives, selects=query.selects, conditions=tuple(query.conditions),
+            order_by=tuple(query.order_by), preloads=tuple(dict.fromkeys(query.preloads)),
         )
 
     # -- the query's source and steps ----------------------------------------
@@ -159,8 +165,14 @@ class _Reader:
         elif name == "order_by":
             query.order_by.extend(self.fields(value, query))
         elif name == "preload":
-            query.preloads.extend(_preload_names(value, self.module))
-        # `join`, `select`, `limit`...: the first binding stays the one judged.
+            loaded = preload_names(value, self.module)
+            if loaded is None:
+                query.complete = False  # `preload: ^assocs`: which ones is decided at run time
+            else:
+                query.preloads.extend(loaded)
+        elif name in ("select", "select_merge"):
+            query.selects = True
+        # `join`, `limit`...: the first binding stays the one judged.
 
     # -- conditions ---------------------------------------------------------
 
@@ -243,15 +255,17 @@ class _Reader:
         return False
 
 
-def _assignments(call: Call) -> dict[str, Node]:
+def _assignments(file: ParsedFile, call: Call) -> dict[str, Node]:
     """Variables of the call's clause assigned exactly once (`name = expr`),
     before the call: their value is that expression."""
     body = call.owner.body if call.owner is not None else None
+    if body is None:
+        return {}
     seen: dict[str, list[Node]] = {}
-    for node in walk(body) if body is not None else ():
-        if node.type == "binary_operator" and operator(node) == "=":
+    for node in file.outline.values.get(call.in_template, {}).get("match", ()):
+        if body.start_byte <= node.start_byte < body.end_byte:
             left = node.child_by_field_name("left")
-            if left is not None and left.type == "identifier":
+            if left.type == "identifier":
                 seen.setdefault(text(left), []).append(node)
     return {
         name: nodes[0].child_by_field_name("right")
@@ -260,15 +274,20 @@ def _assignments(call: Call) -> dict[str, Node]:
     }
 
 
-def _preload_names(node: Node, module) -> list[str]:
-    """Top-level association names of a preload: `[:author, comments: :user]`."""
-    found = list(names(node, module) or ())
-    if found:
-        return found
+def preload_names(node: Node, module) -> list[str] | None:
+    """Top-level association names of a preload (`[:author, comments: :user]`,
+    `[author: a]` after a join), or None when they are not written out."""
+    found = names(node, module)
+    if found is not None:
+        return list(found)
+    found = []
     items = node.named_children if node.type == "list" else [node]
     for item in items:
         if item.type == "keywords":
             found.extend(key for key, _ in keyword_pairs(item))
         else:
-            found.extend(names(item, module) or ())
+            listed = names(item, module)
+            if listed is None:
+                return None
+            found.extend(listed)
     return found
