@@ -66,7 +66,7 @@ _OVER_MAX = 40
 def function_calls(file: ParsedFile) -> tuple[list[FunctionCalls], list[LoopFacts]]:
     """Each function's calls, and the file's loops their `loop` indexes point into."""
     loops = _Loops(file)
-    own = local_functions(file)
+    own = file.own_functions
     grouped: dict[tuple[str | None, str, int], tuple[int, list[CallSite]]] = {}
     for call in file.outline.calls:
         if not call.runs_at_runtime:
@@ -100,7 +100,7 @@ def project_callee(call: Call, own: dict[int, set[tuple[str, int]]]) -> tuple[st
     """`(module, name, arity)` of a call that may reach project code, else None.
 
     Library, Kernel and Erlang calls never do. A local call is the module's
-    own function when the file defines it (`own`, from `local_functions`);
+    own function when the file defines it (`own`: `ParsedFile.own_functions`);
     otherwise its module is None and only a project import can supply it.
     """
     if call.name is None or _dynamic(call) or call.module in _LIBRARY:
@@ -183,7 +183,7 @@ class _Loops:
         calls = file.outline.calls
         found = innermost([node for node, _ in regions], [call.node for call in calls]) if regions else []
         self._of = {id(call): regions[i][1] for call, i in zip(calls, found) if i is not None}
-        self._for_elements = [loop for template in file.templates for loop in template.for_loops()]
+        self._for_elements = [loop for template in file.templates for loop in template.for_loops]
         self._recursive = _recursive_over_lists(file)
         self._template_ids: dict[int, int] = {}
 

@@ -18,7 +18,7 @@ from ..source.parse import first_error
 from ..source.syntax import Clause, ModuleDef, Outline, text
 from ..source.templates import Template
 from ..source.trees import parse_document
-from .calls import function_calls
+from .calls import function_calls, local_functions
 from .ecto.loads import load_facts
 from .ecto.migrations import migration_facts, migration_version
 from .ecto.queries import query_facts
@@ -58,6 +58,11 @@ class ParsedFile:
         for module_kinds_ in self.module_kinds.values():
             kinds.update(module_kinds_)
         return frozenset(kinds)
+
+    @cached_property
+    def own_functions(self) -> dict[int, set[tuple[str, int]]]:
+        """Per module (by `id`), the `(name, arity)` pairs its own functions answer to."""
+        return local_functions(self)
 
     def flow(self, clause: Clause) -> Flow:
         """Local data flow of one clause: which variables hold untrusted input."""

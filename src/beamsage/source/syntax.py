@@ -46,19 +46,13 @@ _QUERY = """
 (quoted_atom (interpolation)) @dynamic_atom
 (quoted_keyword (interpolation)) @dynamic_atom
 """
-# Found in the same pass: `x.name` read through (`x.name.field`) or enumerated
-# (a generator's source, a pipe's start, a call's first argument), and the
-# constructs that bind variables. Data flow reads these (`model/ecto/loads.py`).
-_VALUE_QUERY = """
-(call target: (dot left: (call target: (dot right: (identifier))) @access right: (identifier)))
-(binary_operator operator: "<-" right: (call target: (dot right: (identifier))) @access)
-(binary_operator left: (call target: (dot right: (identifier))) @access operator: "|>")
-(call (arguments . (call target: (dot right: (identifier))) @access))
+# Found in the same pass: the constructs that bind variables, for data flow
+# (`model/ecto/loads.py`); field reads (`x.name`) are collected with the calls.
+_BINDING_QUERY = """
 (binary_operator operator: "=") @match
 (binary_operator operator: "<-") @generator
 (stab_clause) @stab
 """
-_VALUE_CAPTURES = ("access", "match", "generator", "stab")
 _DIRECTIVES = frozenset({"alias", "import", "use", "require"})
 
 
@@ -369,8 +363,9 @@ class Outline:
         self.comments: list[Node] = []
         self.sigils: list[Node] = []
         self.dynamic_atoms: list[Node] = []
-        # Per tree (False: the file's Elixir, True: the Elixir in its templates), the
-        # `access`, `match`, `generator` and `stab` nodes of `_VALUE_QUERY`.
+        # Per tree (False: the file's Elixir, True: the Elixir in its templates): field
+        # reads (`access`: `x.name` with no parentheses) and the `match` (`=`),
+        # `generator` (`<-`) and `stab` (`x -> ...`) nodes that bind variables.
         self.values: dict[bool, dict[str, list[Node]]] = {}
         self._quotes: list[Node] = []
 
@@ -379,17 +374,17 @@ class Outline:
         """Outline an Elixir tree; `templates` are trees of Elixir code embedded
         in the same file (HEEx/EEx), in the file's own positions."""
         outline = cls()
-        captures = query("elixir", _QUERY + _VALUE_QUERY).captures(tree.root_node) if tree is not None else {}
+        captures = query("elixir", _QUERY + _BINDING_QUERY).captures(tree.root_node) if tree is not None else {}
         if tree is not None:
-            outline.values[False] = {name: captures.get(name, []) for name in _VALUE_CAPTURES}
+            outline.values[False] = _values(captures)
         outline.comments = _sorted(captures.get("comment", []))
         outline.sigils = _sorted(captures.get("sigil", []))
         outline.dynamic_atoms = _sorted(captures.get("dynamic_atom", []))
         attributes = {node.id for node in captures.get("attribute", [])}
         code = [(node, False) for node in outline._declarations(_sorted(captures.get("call", [])), attributes)]
         for embedded in templates:
-            found = query("elixir", "(call) @call" + _VALUE_QUERY).captures(embedded.root_node)
-            outline.values[True] = {name: found.get(name, []) for name in _VALUE_CAPTURES}
+            found = query("elixir", "(call) @call" + _BINDING_QUERY).captures(embedded.root_node)
+            outline.values[True] = _values(found)
             code.extend((c, True) for c in found.get("call", []))
             code.sort(key=lambda item: item[0].start_byte)
         outline._calls(code)
@@ -530,6 +525,8 @@ class Outline:
             module_def = clause.module if clause is not None else self.module_at(node.start_byte)
             call = self._call(node, module_def)
             if call is None:
+                if node.child(0).type == "dot" and node.child_count == 1:
+                    self.values[in_template]["access"].append(node)
                 continue
             call.owner = clause
             call.module_def = module_def
@@ -606,6 +603,10 @@ class Outline:
 
     def clauses_of(self, module: ModuleDef) -> list[Clause]:
         return [c for c in self.clauses if c.module is module]
+
+
+def _values(captures: dict[str, list[Node]]) -> dict[str, list[Node]]:
+    return {"access": [], **{name: captures.get(name, []) for name in ("match", "generator", "stab")}}
 
 
 def module_reference(node: Node | None, module: ModuleDef | None) -> str | None:

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from functools import cached_property
 
 from tree_sitter import Node, Range, Tree
 
@@ -93,6 +94,7 @@ class Template:
         """A byte offset of the markup tree, as an offset in the file."""
         return offset - bisect_left(self._inserted, offset)
 
+    @cached_property
     def for_loops(self) -> list[tuple[int, int, int, int]]:
         """HEEx `:for` loops as file byte ranges: `(element start, element end,
         generator start, generator end)`; the element (its attributes and

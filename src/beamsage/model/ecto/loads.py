@@ -25,9 +25,10 @@ left alone: it knows.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 import msgspec
 from tree_sitter import Node
@@ -43,9 +44,8 @@ from ...source.syntax import (
     text,
     variables,
 )
-from ..calls import delegate_target, local_functions, project_callee
+from ..calls import delegate_target, project_callee
 from .facts import AssignFacts, AssocRead, FunctionLoads, Origin
-from .literals import statements
 from .queries import is_repo_call, preload_names, read_query
 
 if TYPE_CHECKING:
@@ -69,8 +69,12 @@ _HANDING = _LIVE_ASSIGNS | {"render"}
 _PUT_VIEW = frozenset({"put_view", "put_new_view"})
 _HANDING_KINDS = frozenset({"controller", "live_view", "live_component"})
 _ASSIGN_MODULES = (None, "Phoenix.Component", "Phoenix.LiveView", "Plug.Conn")
+# Where `x.assoc` is read through (`dot`) or enumerated (`<-`, `|>`, first argument).
+_READ_CONTEXTS = frozenset({"dot", "binary_operator", "arguments"})
 _GUARDS = (b"assoc_loaded?", b"Association.NotLoaded")
 _MAX_DEPTH = 8
+_VALUE_NODES = frozenset({"call", "binary_operator", "identifier"})
+_OTHER_BLOCKS = frozenset({"rescue_block", "catch_block", "else_block", "after_block"})
 
 
 @dataclass(frozen=True)
@@ -108,13 +112,14 @@ class _Reader:
     def __init__(self, file: ParsedFile):
         self.file = file
         self.calls = {call.node.id: call for call in file.outline.calls}
-        self.own = local_functions(file)
+        self.own = file.own_functions
         self.clauses = sorted(file.outline.clauses, key=lambda c: c.node.start_byte)
         self.template_file = file.tree is None
         self._captures = file.outline.values  # per tree: `x.name` accesses and variable bindings
-        self._sites: dict[bool, dict[str, list[_Site]]] = {}
+        self._sites: dict[tuple[bool, str], list[_Site]] = {}
+        self._patterns: dict[bool, list[tuple[bytes, Node, Callable]]] = {}
         self._parameters: dict[int, set[str]] = {}
-        self._for_elements = [loop for template in file.templates for loop in template.for_loops()]
+        self._for_elements = [loop for template in file.templates for loop in template.for_loops]
 
     def facts(self) -> list[FunctionLoads]:
         grouped: dict[tuple, dict] = {}
@@ -133,29 +138,27 @@ class _Reader:
     # -- what functions return ------------------------------------------------
 
     def returns(self) -> Iterator[tuple[tuple, Origin]]:
-        counts: dict[tuple, int] = {}
-        for clause in self.clauses:
-            counts[_key(clause)] = counts.get(_key(clause), 0) + 1
-        for clause in self.clauses:
-            if counts[_key(clause)] != 1 or clause.module is None:
-                continue
+        keys = [(_key(clause), clause) for clause in self.clauses if clause.module is not None]
+        counts = Counter(key for key, _ in keys)
+        for key, clause in keys:
+            if counts[key] != 1:
+                continue  # which clause runs is decided at run time
             if clause.kind == "defdelegate":
                 target = delegate_target(clause)
                 if target is not None:
                     span = self.file.span(clause.node)
-                    yield _key(clause), Origin(span.line, span.column, call=(*target, clause.arity))
+                    yield key, Origin(span.line, span.column, call=(*target, clause.arity))
             elif clause.kind in ("def", "defp") and clause.body is not None:
                 last = _last_expression(clause.body)
-                value = self.value(last, clause, 0) if last is not None else None
+                value = self.value(last, clause, 0) if last is not None and last.type in _VALUE_NODES else None
                 if value is not None and value.origin is not None:
-                    yield _key(clause), value.origin
+                    yield key, value.origin
 
     # -- association reads ------------------------------------------------------
 
     def reads(self) -> Iterator[tuple[tuple, AssocRead]]:
         for in_template, captures in self._captures.items():
-            captured = captures.get("access", [])
-            accesses = sorted({n.id: n for n in captured if _is_field_access(n)}.values(), key=lambda n: n.start_byte)
+            accesses = [node for node in captures["access"] if node.parent.type in _READ_CONTEXTS]
             owners = innermost([c.node for c in self.clauses], accesses) if self.clauses else [None] * len(accesses)
             for access, owner in zip(accesses, owners):
                 clause = self.clauses[owner] if owner is not None else None
@@ -317,19 +320,29 @@ class _Reader:
 
     def sites(self, name: str, in_template: bool) -> list[_Site]:
         """Every binding of a variable in the file's code (or in its template code)."""
-        if in_template not in self._sites:
-            found: dict[str, list[_Site]] = {}
-            captures = self._captures.get(in_template, {})
-            for bound, site in (
-                *(site for node in captures.get("match", ()) for site in self._match(node)),
-                *(site for node in captures.get("generator", ()) for site in self._generator(node, in_template)),
-                *(site for node in captures.get("stab", ()) for site in self._clause_params(node)),
-            ):
-                found.setdefault(bound, []).append(site)
-            self._sites[in_template] = found
-        return self._sites[in_template].get(name, [])
+        key = (in_template, name)
+        if key not in self._sites:
+            needle = name.encode()
+            self._sites[key] = [
+                site for pattern, node, bind in self.patterns(in_template) if needle in pattern
+                for bound, site in bind(node, in_template) if bound == name
+            ]
+        return self._sites[key]
 
-    def _match(self, node: Node) -> Iterator[tuple[str, _Site]]:
+    def patterns(self, in_template: bool) -> list[tuple[bytes, Node, Callable]]:
+        """`(pattern text, node, reader of its bindings)` for each `=`, `<-` and `->` of a tree."""
+        if in_template not in self._patterns:
+            captures = self._captures.get(in_template, {})
+            self._patterns[in_template] = [
+                *((node.child_by_field_name("left").text, node, self._match) for node in captures.get("match", ())),
+                *((node.child_by_field_name("left").text, node, self._generator)
+                  for node in captures.get("generator", ())),
+                *(((node.child_by_field_name("left") or node).text, node, self._clause_params)
+                  for node in captures.get("stab", ())),
+            ]
+        return self._patterns[in_template]
+
+    def _match(self, node: Node, _in_template: bool) -> Iterator[tuple[str, _Site]]:
         left, end = node.child_by_field_name("left"), node.parent.end_byte
         if left.type == "identifier":
             yield text(left), _Site("assign", node, node.end_byte, end)
@@ -364,7 +377,7 @@ class _Reader:
                 return start, end
         return None
 
-    def _clause_params(self, stab: Node) -> Iterator[tuple[str, _Site]]:
+    def _clause_params(self, stab: Node, _in_template: bool) -> Iterator[tuple[str, _Site]]:
         params = stab.child_by_field_name("left")
         if params is None:
             return
@@ -466,10 +479,12 @@ def _field_read_through(access: Node) -> str | None:
 
 
 def _last_expression(body: Node) -> Node | None:
-    if any(child.type in ("rescue_block", "catch_block", "else_block", "after_block") for child in body.children):
-        return None
-    found = statements(body)
-    return found[-1] if found else None
+    if body.type != "do_block":
+        return body
+    found = body.named_children
+    if not found or any(child.type in _OTHER_BLOCKS for child in found):
+        return None  # `rescue`/`catch`/`else`/`after`: another value may be returned
+    return found[-1]
 
 
 def _call_node(node: Node) -> Node | None:
