@@ -32,9 +32,11 @@ def _reviewable(file: ParsedFile) -> bool:
     return not (file.kinds & _NOT_RUNTIME_KINDS)
 
 
-def _runtime_calls(file: ParsedFile) -> Iterator[Call]:
+def _runtime_calls(file: ParsedFile, wanted: dict[str | None, set[str]]) -> Iterator[Call]:
+    """Calls to `wanted` functions (module -> names) in code that runs at run time."""
     for call in file.outline.calls:
-        if call.runs_at_runtime and not (call.module_def and call.module_def.name.startswith("Mix.Tasks.")):
+        if call.name in wanted.get(call.module, ()) and call.runs_at_runtime \
+                and not (call.module_def and call.module_def.name.startswith("Mix.Tasks.")):
             yield call
 
 
@@ -141,11 +143,12 @@ class UnsafeAtomConversion(FileRule):
         "Module": {"concat"},
     }
     _JSON = {"Jason": {"decode", "decode!"}, "Poison": {"decode", "decode!"}}
+    _WATCHED = {**_CONVERTERS, **_JSON}
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         if not _reviewable(file):
             return
-        for call in _runtime_calls(file):
+        for call in _runtime_calls(file, self._WATCHED):
             if call.name in self._CONVERTERS.get(call.module, ()):
                 yield from self._conversion(file, call)
             elif call.name in self._JSON.get(call.module, ()) and call.args:
@@ -272,9 +275,7 @@ class UnsafeBinaryToTerm(FileRule):
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         if not _reviewable(file):
             return
-        for call in _runtime_calls(file):
-            if not call.is_(":erlang", "binary_to_term"):
-                continue
+        for call in _runtime_calls(file, {":erlang": {"binary_to_term"}}):
             if call.capture:
                 value = _captured_subject(call)
                 if value is not None and is_constant(value, in_template=call.in_template):
@@ -359,8 +360,8 @@ class CodeEvaluation(FileRule):
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         if not _reviewable(file):
             return
-        for call in _runtime_calls(file):
-            if call.name not in self._EVALUATORS.get(call.module, ()) or call.capture:
+        for call in _runtime_calls(file, self._EVALUATORS):
+            if call.capture:
                 continue
             if not call.args or is_constant(call.args[0], in_template=call.in_template):
                 continue

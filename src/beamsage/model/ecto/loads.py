@@ -73,6 +73,7 @@ _ASSIGN_MODULES = (None, "Phoenix.Component", "Phoenix.LiveView", "Plug.Conn")
 _READ_CONTEXTS = frozenset({"dot", "binary_operator", "arguments"})
 _GUARDS = (b"assoc_loaded?", b"Association.NotLoaded")
 _MAX_DEPTH = 8
+_NOT_APPLICATION = frozenset({"test", "test_support", "config", "migration", "mix"})
 _VALUE_NODES = frozenset({"call", "binary_operator", "identifier"})
 _OTHER_BLOCKS = frozenset({"rescue_block", "catch_block", "else_block", "after_block"})
 
@@ -105,6 +106,8 @@ class _Site:
 
 
 def load_facts(file: ParsedFile) -> list[FunctionLoads]:
+    if _NOT_APPLICATION & file.kinds or file.path.endswith(".exs"):
+        return []  # tests, config, migrations and scripts render nothing users see
     return _Reader(file).facts()
 
 
@@ -306,7 +309,8 @@ class _Reader:
     def element_of(self, site: Node, clause: Clause | None, depth: int, in_template: bool) -> _Value | None:
         if site.type == "binary_operator":  # `p <- posts`, `{id, p} <- @streams.posts`
             collection = self.value(site.child_by_field_name("right"), clause, depth + 1, in_template)
-            if site.child_by_field_name("left").type == "tuple" and not (collection and collection.assign or "").startswith("streams."):
+            stream = collection is not None and (collection.assign or "").startswith("streams.")
+            if site.child_by_field_name("left").type == "tuple" and not stream:
                 return None
         else:  # the callback of an Enum function
             call = self.calls.get(site.parent.parent.id)

@@ -220,11 +220,11 @@ class _Reader:
             target = node.child_by_field_name("target")
             if target is not None and target.type == "dot" and not arguments(node) and node.child_count == 1:
                 left, right = target.child_by_field_name("left"), target.child_by_field_name("right")
-                if left is not None and text(left) == query.root and right is not None:
+                if left is not None and left.type == "identifier" and text(left) == query.root and right is not None:
                     return text(right)
             if call_target_name(node) == "field":
                 args = arguments(node)
-                if len(args) == 2 and text(args[0]) == query.root:
+                if len(args) == 2 and args[0].type == "identifier" and text(args[0]) == query.root:
                     return atom_value(args[1])
         return None
 
