@@ -21,6 +21,7 @@ from ..model.ecto.database import Database, IndexState, Table
 from ..model.ecto.facts import AssocRead, ConstraintFacts, SchemaFacts
 from ..model.ecto.loading import Loaded
 from ..model.ecto.literals import names
+from ..model.ecto.queries import is_repo_call
 from ..model.ecto.reach import is_write, module_of
 from ..model.parsed import ParsedFile
 from ..model.project import Project
@@ -662,8 +663,7 @@ class PreloadThenFilter(FileRule):
 
 
 def _is_preload(call: Call) -> bool:
-    module = call.module or ""
-    return call.name == "preload" and (module == "Repo" or module.endswith(".Repo")) and not call.capture
+    return call.name == "preload" and is_repo_call(call)
 
 
 def _preloaded(collection: Node, preloads: dict[int, Call], call: Call) -> Call | None:
