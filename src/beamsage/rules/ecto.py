@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import msgspec
 from tree_sitter import Node
 
 from ..model.ecto.database import Database, IndexState, Table
@@ -65,7 +66,9 @@ class MissingForeignKeyIndex(ProjectRule):
     A column added with `references(...)` whose table, after every migration
     has run, has no index (nor primary key) whose first column is that
     column. Composite indexes count when the foreign key is their leading
-    column.
+    column. A column a schema declares with `belongs_to` but the migrations
+    add as a plain column (no `references`, so no constraint either) is
+    reported too, with medium confidence.
 
     ## Why it matters
 
@@ -113,6 +116,31 @@ class MissingForeignKeyIndex(ProjectRule):
                     if column.references is not None and not table.leading(column.name):
                         yield self._finding(project, database, table, column.name, column.references.table,
                                             column.origin)
+        yield from self._belongs_to_only(project)
+
+    def _belongs_to_only(self, project: Project) -> Iterable[Finding]:
+        """`belongs_to` columns the migrations add without `references` (no constraint) and without an index."""
+        seen = set()
+        for path, schema in project.ecto.schemas.values():
+            for assoc in schema.assocs if not schema.embedded else ():
+                column_name = assoc.foreign_key or f"{assoc.name}_id"
+                if assoc.kind != "belongs_to" or (schema.table, column_name) in seen:
+                    continue
+                seen.add((schema.table, column_name))
+                for database, table in project.ecto.tables(schema.table):
+                    column = table.columns.get(column_name)
+                    if database.uncertain or table.uncertain or column is None or column.references is not None \
+                            or table.leading(column_name):
+                        continue
+                    parent = _short_name(assoc.related or assoc.name)
+                    finding = self._finding(project, database, table, column_name, parent, column.origin)
+                    yield msgspec.structs.replace(
+                        finding, confidence=Confidence.MEDIUM,
+                        message=f"`{table.name}.{column_name}` is `belongs_to :{assoc.name}` in `{schema.module}` "
+                        f"but has no index (nor a foreign key constraint): every lookup by `{column_name}` "
+                        f"(preloads, has_many reads) scans the whole `{table.name}` table",
+                        related=(Related(Location.of(path, _span(assoc.line)), f"`belongs_to :{assoc.name}`"),),
+                    )
 
     def _finding(self, project, database, table: Table, column: str, parent: str, origin) -> Finding:
         module = _migration_module(database, project, _camel("index", table.name, column))
