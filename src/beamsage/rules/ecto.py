@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-import msgspec
 from tree_sitter import Node
 
 from ..model.ecto.database import Database, IndexState, Table
@@ -132,19 +131,31 @@ class MissingForeignKeyIndex(ProjectRule):
                     if database.uncertain or table.uncertain or column is None or column.references is not None \
                             or table.leading(column_name):
                         continue
-                    parent = _short_name(assoc.related or assoc.name)
-                    finding = self._finding(project, database, table, column_name, parent, column.origin)
-                    yield msgspec.structs.replace(
-                        finding, confidence=Confidence.MEDIUM,
-                        message=f"`{table.name}.{column_name}` is `belongs_to :{assoc.name}` in `{schema.module}` "
-                        f"but has no index (nor a foreign key constraint): every lookup by `{column_name}` "
-                        f"(preloads, has_many reads) scans the whole `{table.name}` table",
-                        related=(Related(Location.of(path, _span(assoc.line)), f"`belongs_to :{assoc.name}`"),),
+                    message = (
+                        f"`{table.name}.{column_name}` is `belongs_to :{assoc.name}` in `{schema.module}` but has no "
+                        f"index (nor a foreign key constraint): every lookup by `{column_name}` (preloads, has_many "
+                        f"reads) scans the whole `{table.name}` table"
+                    )
+                    origin = column.origin
+                    yield self.finding(
+                        origin.path, _span(origin.line, origin.column), message, confidence=Confidence.MEDIUM,
+                        related=[Related(Location.of(path, _span(assoc.line)), f"`belongs_to :{assoc.name}`")],
+                        fix=self._index_migration(project, database, table, column_name),
                     )
 
     def _finding(self, project, database, table: Table, column: str, parent: str, origin) -> Finding:
+        message = (
+            f"foreign key `{table.name}.{column}` (references `{parent}`) has no index: every lookup by "
+            f"`{column}` (preloads, has_many reads, deletes of `{parent}` rows) scans the whole `{table.name}` table"
+        )
+        return self.finding(origin.path, _span(origin.line, origin.column), message,
+                            fix=self._index_migration(project, database, table, column))
+
+    @staticmethod
+    def _index_migration(project, database, table: Table, column: str) -> str:
+        """A complete migration that adds the index without locking writes."""
         module = _migration_module(database, project, _camel("index", table.name, column))
-        fix = (
+        return (
             f"defmodule {module} do\n"
             "  use Ecto.Migration\n"
             "  @disable_ddl_transaction true\n"
@@ -154,11 +165,6 @@ class MissingForeignKeyIndex(ProjectRule):
             "  end\n"
             "end"
         )
-        message = (
-            f"foreign key `{table.name}.{column}` (references `{parent}`) has no index: every lookup by "
-            f"`{column}` (preloads, has_many reads, deletes of `{parent}` rows) scans the whole `{table.name}` table"
-        )
-        return self.finding(origin.path, _span(origin.line, origin.column), message, fix=fix)
 
 
 @register

@@ -189,7 +189,7 @@ class _Reader:
 
     def root(self, node: Node, clause: Clause | None, in_template: bool) -> _Value | None:
         """What the `x` of `x.assoc` is, for the roots worth judging."""
-        if text(node) in ("assigns", "socket", "conn", "@streams"):
+        if node.type in ("identifier", "unary_operator") and text(node) in ("assigns", "socket", "conn", "@streams"):
             return None
         if node.type == "call" and _is_field_access(node):  # assigns.post
             left = node.child_by_field_name("target").child_by_field_name("left")
