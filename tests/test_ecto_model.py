@@ -53,9 +53,12 @@ def test_structure_sql_is_the_starting_point_and_newer_migrations_apply(tmp_path
         "mix.exs": MIX,
         "lib/app/repo.ex": REPO,
         "priv/repo/structure.sql": STRUCTURE,
-        # Recorded in structure.sql: already part of it, not replayed again.
+        # Recorded in structure.sql: already part of it, neither replayed again nor judged
+        # (its index on the existing `users` table ran long ago).
         "priv/repo/migrations/20240101000000_create_drafts.exs": migration(
-            "CreateDrafts", "    create table(:drafts) do\n      add :user_id, references(:users)\n    end"
+            "CreateDrafts",
+            "    create table(:drafts) do\n      add :user_id, references(:users)\n    end\n"
+            "    create index(:users, [:email])",
         ),
         # Newer than the dump: replayed on top of it.
         "priv/repo/migrations/20240301000000_index_comments.exs": migration(
@@ -67,8 +70,12 @@ def test_structure_sql_is_the_starting_point_and_newer_migrations_apply(tmp_path
     assert set(database.tables) == {"users", "comments", "tags"}
     assert "comments_post_id_index" in database.tables["comments"].indexes
     found = [(f.rule, f.location.path, f.location.line) for f in result.findings]
-    # The FK constraint statement of tags.user_id starts on line 24.
-    assert found == [("Ecto.MissingForeignKeyIndex", "priv/repo/structure.sql", 24)]
+    # The FK constraint statement of tags.user_id starts on line 24; the newer
+    # migration indexes a table the dump holds, so it is judged as a table in use.
+    assert found == [
+        ("Migration.IndexNotConcurrent", "priv/repo/migrations/20240301000000_index_comments.exs", 5),
+        ("Ecto.MissingForeignKeyIndex", "priv/repo/structure.sql", 24),
+    ]
 
 
 def test_replay_follows_renames_and_removals(tmp_path):

@@ -6,6 +6,7 @@
     fail-on = "warning"                    # info | warning | error
     min-confidence = "medium"              # low | medium | high
     max-file-size = 2097152                # bytes; larger files are skipped
+    migrations-start-after = 20240101000000  # Migration rules judge only newer migrations
 
     [severity]
     "Security.UnsafeAtomConversion" = "error"
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import msgspec
 
+from ..model.ecto.migrations import migration_version
 from ..rules import Confidence, Finding, Severity, is_known_rule_name
 
 CONFIG_FILE = ".beamsage.toml"
@@ -35,6 +37,9 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, rename="kebab", frozen=
     fail_on: Severity = Severity.WARNING
     min_confidence: Confidence = Confidence.MEDIUM
     max_file_size: int = 2 * 1024 * 1024
+    # Migrations at or before this version have run everywhere: what they did
+    # to production is history, so the Migration rules leave them alone.
+    migrations_start_after: int | None = None
     severity: dict[str, Severity] = {}
 
     def enabled(self, rule_id: str) -> bool:
@@ -46,8 +51,19 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, rename="kebab", frozen=
         return self.severity.get(finding.rule) or self.severity.get(finding.family) or finding.severity
 
     def keeps(self, finding: Finding) -> bool:
-        """Whether a finding passes rule selection and the confidence floor."""
-        return self.enabled(finding.rule) and finding.confidence.rank >= self.min_confidence.rank
+        """Whether a finding passes rule selection, the confidence floor and
+        `migrations-start-after`."""
+        return (
+            self.enabled(finding.rule)
+            and finding.confidence.rank >= self.min_confidence.rank
+            and not self._retired(finding)
+        )
+
+    def _retired(self, finding: Finding) -> bool:
+        if self.migrations_start_after is None or finding.family != "Migration":
+            return False
+        version = migration_version(finding.location.path)
+        return version is not None and version <= self.migrations_start_after
 
     def override(self, **changes) -> Config:
         """A copy with command-line options applied (None means "not given")."""
@@ -65,6 +81,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, rename="kebab", frozen=
                     raise ConfigError(f"{source}: unknown rule or family `{name}` in `{field}`")
         if self.max_file_size <= 0:
             raise ConfigError(f"{source}: `max-file-size` must be a positive number of bytes")
+        if self.migrations_start_after is not None and self.migrations_start_after < 0:
+            raise ConfigError(f"{source}: `migrations-start-after` must be a migration version like 20240101000000")
 
 
 def _matches(name: str, rule_id: str) -> bool:

@@ -12,6 +12,7 @@ import msgspec
 
 from ..source.directives import Directive
 from ..source.document import Span
+from .config import ConfigEntry
 from .ecto.facts import FunctionLoads, MigrationFacts, QueryFacts, SchemaFacts
 
 
@@ -96,3 +97,4 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     schemas: tuple[SchemaFacts, ...] = ()
     migrations: tuple[MigrationFacts, ...] = ()
     loads: tuple[FunctionLoads, ...] = ()
+    config: tuple[ConfigEntry, ...] = ()  # config files: what each `config` call sets

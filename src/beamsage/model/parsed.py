@@ -19,6 +19,7 @@ from ..source.syntax import Clause, ModuleDef, Outline, text
 from ..source.templates import Template
 from ..source.trees import parse_document
 from .calls import function_calls, local_functions
+from .config import config_entries
 from .ecto.loads import load_facts
 from .ecto.migrations import migration_facts, migration_version
 from .ecto.queries import query_facts
@@ -133,6 +134,7 @@ class ParsedFile:
             schemas=tuple(self._schemas()),
             migrations=tuple(self._migrations()),
             loads=tuple(load_facts(self)),
+            config=tuple(config_entries(self)) if "config" in self.kinds else (),
         )
 
     def _schemas(self):

@@ -154,12 +154,13 @@ class Rule:
         message: str,
         *,
         confidence: Confidence | None = None,
+        severity: Severity | None = None,
         related: Iterable[Related] = (),
         fix: str | None = None,
     ) -> Finding:
         return Finding(
             rule=self.id,
-            severity=self.severity,
+            severity=severity or self.severity,
             confidence=confidence or self.confidence,
             message=message,
             location=Location.of(path, span),

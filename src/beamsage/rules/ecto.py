@@ -37,23 +37,11 @@ from .base import (
     Severity,
     register,
 )
+from .fixes import camel, migration_module, new_migration
 
 
 def _span(line: int, column: int = 1) -> Span:
     return Span(line, column, line, column)
-
-
-def _migration_module(database: Database, project: Project, name: str) -> str:
-    """A module name for a new migration in `database`'s folder."""
-    for path, facts in project.files.items():
-        if path.startswith(database.migrations + "/") and facts.migrations:
-            prefix = facts.migrations[0].module.rpartition(".")[0]
-            return f"{prefix}.{name}" if prefix else name
-    return f"MyApp.Repo.Migrations.{name}"
-
-
-def _camel(*words: str) -> str:
-    return "".join(part.capitalize() for word in words for part in word.split("_"))
 
 
 @register
@@ -154,17 +142,8 @@ class MissingForeignKeyIndex(ProjectRule):
     @staticmethod
     def _index_migration(project, database, table: Table, column: str) -> str:
         """A complete migration that adds the index without locking writes."""
-        module = _migration_module(database, project, _camel("index", table.name, column))
-        return (
-            f"defmodule {module} do\n"
-            "  use Ecto.Migration\n"
-            "  @disable_ddl_transaction true\n"
-            "  @disable_migration_lock true\n\n"
-            "  def change do\n"
-            f"    create index(:{table.name}, [:{column}], concurrently: true)\n"
-            "  end\n"
-            "end"
-        )
+        module = migration_module(project, database, camel("index", table.name, column))
+        return new_migration(module, f"create index(:{table.name}, [:{column}], concurrently: true)", concurrent=True)
 
 
 @register

@@ -13,7 +13,7 @@ that claim something is missing stay quiet about uncertain tables.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,6 +35,9 @@ class ColumnState:
     origin: Origin
     null: bool | None = None
     references: Reference | None = None
+    size: int | None = None
+    precision: int | None = None
+    scale: int | None = None
 
 
 @dataclass
@@ -48,6 +51,15 @@ class IndexState:
 
 
 @dataclass
+class CheckState:
+    """A CHECK constraint (`expression` None: an exclusion constraint)."""
+
+    expression: str | None
+    validated: bool
+    origin: Origin
+
+
+@dataclass
 class Table:
     name: str
     origin: Origin
@@ -55,6 +67,7 @@ class Table:
     columns: dict[str, ColumnState] = field(default_factory=dict)
     primary_key: tuple[str, ...] = ()
     indexes: dict[str, IndexState] = field(default_factory=dict)
+    checks: dict[str, CheckState] = field(default_factory=dict)
     uncertain: bool = False
 
     def leading(self, column: str) -> bool:
@@ -63,12 +76,33 @@ class Table:
             return True
         return any(state.columns[:1] == (column,) for state in self.indexes.values())
 
+    def copy(self) -> Table:
+        """A snapshot later migrations do not change."""
+        return replace(
+            self,
+            columns={name: replace(state) for name, state in self.columns.items()},
+            indexes={name: replace(state) for name, state in self.indexes.items()},
+            checks={name: replace(state) for name, state in self.checks.items()},
+        )
+
+
+@dataclass
+class Step:
+    """One replayed migration, with the tables it touches as they were just
+    before it ran: what the migration rules judge it against."""
+
+    path: str
+    migration: MigrationFacts
+    before: dict[str, Table]  # touched tables that existed before it (snapshots)
+    uncertain: bool  # the database was already uncertain before it
+
 
 @dataclass
 class Database:
     migrations: str  # the migrations folder, root-relative
     tables: dict[str, Table] = field(default_factory=dict)
     uncertain: bool = False  # something changed the schema in a way not understood
+    steps: list[Step] = field(default_factory=list)  # the migrations replayed, in order
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
@@ -98,6 +132,7 @@ def build_databases(
         recorded = _structure(folder, root, replay)
         for path, facts in sorted(entries, key=lambda entry: (entry[1].version, entry[0])):
             if facts.version not in recorded:
+                database.steps.append(Step(path, facts, replay.snapshot(facts.ops), database.uncertain))
                 for op in facts.ops:
                     replay.apply(op, path)
         databases.append(database)
@@ -124,6 +159,15 @@ def _structure(folder: str, root: Path | None, replay: _Replay) -> set[int]:
 class _Replay:
     def __init__(self, database: Database):
         self.db = database
+
+    def snapshot(self, ops: tuple[MigrationOp, ...]) -> dict[str, Table]:
+        """Copies of the existing tables these operations touch."""
+        names = {op.table for op in ops} | {op.index.table for op in ops if op.index is not None}
+        for op in ops:  # `DROP INDEX name` names no table
+            found = self.db.index_named(op.name) if op.kind == "drop_index" and op.name and not op.table else None
+            if found is not None:
+                names.add(found[0].name)
+        return {name: self.db.tables[name].copy() for name in names if name in self.db.tables}
 
     def apply(self, op: MigrationOp, path: str, line: int | None = None) -> None:
         origin = Origin(path, line or op.line)
@@ -156,7 +200,9 @@ class _Replay:
                     del table.indexes[name]
             elif change.action == "modify" and column.name in table.columns:
                 state = table.columns[column.name]
-                state.type = column.type or state.type
+                if column.type is not None:  # `modify` sets the whole type, size included
+                    state.type, state.size, state.precision, state.scale = (
+                        column.type, column.size, column.precision, column.scale)
                 state.null = column.null if column.null is not None else state.null
                 if column.references is not None:
                     state.references, state.origin = column.references, where  # the line that adds the key
@@ -164,7 +210,8 @@ class _Replay:
                 if change.action == "add_if_not_exists" and column.name in table.columns:
                     continue
                 table.columns[column.name] = ColumnState(
-                    column.name, column.type, where, column.null, column.references
+                    column.name, column.type, where, column.null, column.references,
+                    column.size, column.precision, column.scale,
                 )
 
     def _drop_table(self, op: MigrationOp, origin: Origin) -> None:
@@ -202,6 +249,20 @@ class _Replay:
 
     def _drop_constraint(self, op: MigrationOp, origin: Origin) -> None:
         self._drop_named(op.name)  # a unique constraint's index goes with it
+        table = self.db.tables.get(op.table) if op.table else None
+        if table is not None and op.name:
+            table.checks.pop(op.name, None)
+
+    def _create_constraint(self, op: MigrationOp, origin: Origin) -> None:
+        table = self.db.tables.get(op.table) if op.table else None
+        if table is not None and op.name:
+            table.checks[op.name] = CheckState(op.check, op.validate, origin)
+
+    def _validate_constraint(self, op: MigrationOp, origin: Origin) -> None:
+        table = self.db.tables.get(op.table) if op.table else None
+        check = table.checks.get(op.name) if table is not None and op.name else None
+        if check is not None:
+            check.validated = True
 
     def _drop_named(self, name: str | None) -> None:
         found = self.db.index_named(name) if name else None

@@ -179,8 +179,14 @@ class Column(msgspec.Struct, frozen=True, gc=False, array_like=True):
     default: str | None = None  # as written
     primary_key: bool = False
     references: Reference | None = None
-    from_type: str | None = None  # `modify ..., from: ...`
+    from_type: str | None = None  # `modify ..., from: :string` or `from: {:string, null: true}`: the type
     position: int = 1  # the 1-based column where its declaration starts on `line`
+    size: int | None = None  # `size:` (varchar length)
+    precision: int | None = None
+    scale: int | None = None
+    from_null: bool | None = None  # `from: {:string, null: true}`: the old nullability
+    end_line: int = 0  # where its declaration ends (0: unknown)
+    end_column: int = 0
 
 
 class Change(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -206,7 +212,8 @@ class MigrationOp(msgspec.Struct, frozen=True, gc=False, array_like=True):
     """One schema change, from the migration DSL or from `execute` SQL.
 
     kind is one of: create_table, alter_table, drop_table, rename_table,
-    rename_column, create_index, drop_index, drop_constraint, unknown.
+    rename_column, create_index, drop_index, rename_index, create_constraint,
+    validate_constraint, drop_constraint, unknown.
     `unknown` stands for SQL or a dynamic call that changes the schema in a
     way not understood: `tables` names what it may touch (empty = anything).
     """
@@ -222,6 +229,26 @@ class MigrationOp(msgspec.Struct, frozen=True, gc=False, array_like=True):
     name: str | None = None  # constraint or index name for drop_*; new name for renames
     column: str | None = None  # rename_column: the old column name
     tables: tuple[str, ...] = ()  # unknown: tables the statement mentions
+    position: int = 1  # the 1-based column where the statement starts on `line`
+    end_line: int = 0  # where the statement ends (0: unknown)
+    end_column: int = 0
+    concurrently: bool = False  # drop_index from SQL: DROP INDEX CONCURRENTLY
+    check: str | None = None  # create_constraint: the CHECK expression; None for an exclusion constraint
+    validate: bool = True  # create_constraint: false for `validate: false` / NOT VALID
+    sql: bool = False  # the op comes from `execute` SQL rather than the DSL
+
+
+class Statement(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A call in a migration the rules judge on its own: an `execute`, or a Repo call."""
+
+    kind: str  # execute, repo
+    call: str  # as written, shortened: "execute/1", "repo().update_all/2", "Repo.all/1"
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    sql: str | None = None  # the SQL it runs (forwards), when its first argument is a literal
+    reversible: bool = True  # execute/2 (or execute/1 outside `change/0`)
 
 
 class MigrationFacts(msgspec.Struct, frozen=True, gc=False):
@@ -231,3 +258,8 @@ class MigrationFacts(msgspec.Struct, frozen=True, gc=False):
     ops: tuple[MigrationOp, ...] = ()
     disable_ddl_transaction: bool = False
     disable_migration_lock: bool = False
+    entry: str | None = None  # "change" or "up": the function that runs forwards
+    entry_line: int = 0  # where that function's definition starts
+    entry_column: int = 0
+    down: bool = False  # whether `down/0` is defined
+    statements: tuple[Statement, ...] = ()

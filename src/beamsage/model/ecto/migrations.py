@@ -24,8 +24,17 @@ from ...source.syntax import (
     string_value,
     text,
 )
-from .facts import Change, Column, Index, MigrationFacts, MigrationOp, Reference
+from .facts import (
+    Change,
+    Column,
+    Index,
+    MigrationFacts,
+    MigrationOp,
+    Reference,
+    Statement,
+)
 from .literals import attribute, call_name, name_of, names, statements
+from .queries import is_repo_call
 
 _VERSION = re.compile(r"(?:^|/)(\d+)_[^/]*\.exs$")
 _TABLE_BLOCK = {"create": "create_table", "create_if_not_exists": "create_table", "alter": "alter_table"}
@@ -39,11 +48,12 @@ def migration_version(path: str) -> int | None:
 
 
 def migration_facts(outline: Outline, module: ModuleDef, version: int) -> MigrationFacts:
-    clauses = {(c.name, c.arity): c for c in outline.clauses_of(module)}
-    entry = clauses.get(("change", 0)) or clauses.get(("up", 0))
+    own = outline.clauses_of(module)
+    clauses = {(c.name, c.arity): c for c in own}
+    entry = next((name for name in ("change", "up") if (name, 0) in clauses), None)
     reader = _Reader(module, clauses)
     if entry is not None:
-        reader.block(entry.body, 0)
+        reader.block(clauses[(entry, 0)].body, 0)
     return MigrationFacts(
         module=module.name,
         version=version,
@@ -51,7 +61,44 @@ def migration_facts(outline: Outline, module: ModuleDef, version: int) -> Migrat
         ops=tuple(reader.ops),
         disable_ddl_transaction=_attribute_true(module, "disable_ddl_transaction"),
         disable_migration_lock=_attribute_true(module, "disable_migration_lock"),
+        entry=entry,
+        entry_line=clauses[(entry, 0)].line if entry else 0,
+        entry_column=clauses[(entry, 0)].node.start_point[1] + 1 if entry else 0,
+        down=("down", 0) in clauses,
+        statements=tuple(_statements(outline, own)),
     )
+
+
+# Ecto.Migration functions that look like Repo calls but change the schema.
+_DSL = frozenset({"execute", "flush", "repo", "create", "alter", "drop", "rename"})
+
+
+def _statements(outline: Outline, clauses: list[Clause]) -> list[Statement]:
+    """The `execute` calls and the Repo calls (`Repo.update_all`, `repo().insert_all`)
+    anywhere in the migration's functions."""
+    owned = {id(c) for c in clauses}
+    found = []
+    for call in outline.calls:
+        if call.owner is None or id(call.owner) not in owned or call.capture:
+            continue
+        span = call.node.start_point, call.node.end_point
+        where = (span[0][0] + 1, span[0][1] + 1, span[1][0] + 1, span[1][1] + 1)
+        first = call.args[0] if call.args else None
+        sql = string_value(first) or string_value(attribute(call.module_def, first))
+        if call.module is None and call.name == "execute" and call.args:
+            found.append(Statement("execute", f"execute/{call.arity}", *where, sql=sql,
+                                   reversible=call.arity >= 2 or call.owner.name != "change"))
+        elif call.name not in _DSL and (is_repo_call(call) or _on_migration_repo(call.node)):
+            target = "repo()" if call.module is None else call.module.rpartition(".")[2]
+            found.append(Statement("repo", f"{target}.{call.name}/{call.arity}", *where, sql=sql))
+    return found
+
+
+def _on_migration_repo(node: Node) -> bool:
+    """`repo().update_all(...)`: a call on the repo `Ecto.Migration.repo/0` returns."""
+    target = node.child(0)
+    left = target.child_by_field_name("left") if target is not None and target.type == "dot" else None
+    return left is not None and left.type == "call" and call_name(left) == "repo" and not arguments(left)
 
 
 def _attribute_true(module: ModuleDef, name: str) -> bool:
@@ -82,9 +129,9 @@ class _Reader:
         if name in ("create", "create_if_not_exists", "alter", "drop", "drop_if_exists") and args:
             self.ddl(name, node, args, line)
         elif name == "rename" and args:
-            self.rename(args, line)
+            self.rename(node, args, line)
         elif name == "execute" and args:
-            self.execute(args[0], line)
+            self.execute(node, args[0], line)
         elif not args and (name, 0) in self.clauses and depth < _MAX_INLINE:
             self.block(self.clauses[(name, 0)].body, depth + 1)  # a helper of the migration
         else:
@@ -100,6 +147,7 @@ class _Reader:
         kind = call_name(target)
         target_args = arguments(target) if kind else []
         if_exists = verb.endswith(("_if_not_exists", "_if_exists"))
+        at = _at(node)
         if kind == "table" and target_args:
             self.table(verb, node, target_args, line, if_exists)
         elif kind in ("index", "unique_index") and target_args:
@@ -108,11 +156,20 @@ class _Reader:
                 self.ops.append(MigrationOp("unknown", line))
             else:
                 op = "drop_index" if verb.startswith("drop") else "create_index"
-                self.ops.append(MigrationOp(op, line, table=index.table, prefix=index.prefix,
-                                            if_exists=if_exists, index=index, name=index.name))
-        elif kind == "constraint" and verb.startswith("drop") and len(target_args) >= 2:
-            self.ops.append(MigrationOp("drop_constraint", line, table=self.name(target_args[0]),
-                                        name=self.name(target_args[1])))
+                self.ops.append(MigrationOp(op, table=index.table, prefix=index.prefix, if_exists=if_exists,
+                                            index=index, name=index.name, **at))
+        elif kind == "constraint" and len(target_args) >= 2:
+            table, name = self.name(target_args[0]), self.name(target_args[1])
+            if verb.startswith("drop"):
+                self.ops.append(MigrationOp("drop_constraint", table=table, name=name, if_exists=if_exists, **at))
+            elif table and name:
+                opts = target_args[-1] if target_args[-1].type == "keywords" else None
+                check = keyword(opts, "check")
+                self.ops.append(MigrationOp(
+                    "create_constraint", table=table, name=name, if_exists=if_exists,
+                    check=(string_value(check) or text(check)) if check is not None else None,
+                    validate=text(keyword(opts, "validate")) != "false", **at,
+                ))
 
     def table(self, verb: str, node: Node, args: list[Node], line: int, if_exists: bool) -> None:
         table = self.name(args[0])
@@ -122,7 +179,7 @@ class _Reader:
             self.ops.append(MigrationOp("unknown", line))
             return
         if verb.startswith("drop"):
-            self.ops.append(MigrationOp("drop_table", line, table=table, prefix=prefix, if_exists=if_exists))
+            self.ops.append(MigrationOp("drop_table", table=table, prefix=prefix, if_exists=if_exists, **_at(node)))
             return
         block = do_block(node)
         changes = self.columns(block)
@@ -130,7 +187,8 @@ class _Reader:
         if verb != "alter":
             primary_key = _table_primary_key(opts) + tuple(c.column.name for c in changes if c.column.primary_key)
         self.ops.append(MigrationOp(_TABLE_BLOCK.get(verb, "create_table"), line, table=table, prefix=prefix,
-                                    if_exists=if_exists, changes=tuple(changes), primary_key=primary_key))
+                                    if_exists=if_exists, changes=tuple(changes), primary_key=primary_key,
+                                    position=node.start_point[1] + 1))
 
     def columns(self, block: Node | None) -> list[Change]:
         changes: list[Change] = []
@@ -140,7 +198,9 @@ class _Reader:
             line = node.start_point[0] + 1
             if name in _COLUMN_ACTIONS and args and atom_value(args[0]):
                 column = self.column(atom_value(args[0]), args[1:], line)
-                changes.append(Change(name, msgspec.structs.replace(column, position=node.start_point[1] + 1)))
+                at = _at(node)
+                changes.append(Change(name, msgspec.structs.replace(
+                    column, position=at["position"], end_line=at["end_line"], end_column=at["end_column"])))
             elif name == "timestamps":
                 opts = args[0] if args else None
                 for default in ("inserted_at", "updated_at"):
@@ -156,7 +216,7 @@ class _Reader:
         reference = self.reference(type_node)
         default = keyword(opts, "default")
         null = keyword(opts, "null")
-        from_node = keyword(opts, "from")
+        from_type, from_null = _from(keyword(opts, "from"), self.reference)
         return Column(
             name=name,
             line=line,
@@ -165,7 +225,11 @@ class _Reader:
             default=text(default) if default is not None else None,
             primary_key=text(keyword(opts, "primary_key")) == "true",
             references=reference,
-            from_type=text(from_node) if from_node is not None else None,
+            from_type=from_type,
+            size=_integer(keyword(opts, "size")),
+            precision=_integer(keyword(opts, "precision")),
+            scale=_integer(keyword(opts, "scale")),
+            from_null=from_null,
         )
 
     def reference(self, node: Node | None) -> Reference | None:
@@ -206,7 +270,8 @@ class _Reader:
             prefix=name_of(keyword(opts, "prefix")),
         )
 
-    def rename(self, args: list[Node], line: int) -> None:
+    def rename(self, node: Node, args: list[Node], line: int) -> None:
+        at = _at(node)
         opts = args[-1] if args[-1].type == "keywords" else None
         target = keyword(opts, "to")
         if call_name(args[0]) != "table" or target is None:
@@ -215,16 +280,16 @@ class _Reader:
         if len(args) == 3:  # rename table(:t), :old, to: :new
             old, new = atom_value(args[1]), atom_value(target)
             if table and old and new:
-                self.ops.append(MigrationOp("rename_column", line, table=table, column=old, name=new))
+                self.ops.append(MigrationOp("rename_column", table=table, column=old, name=new, **at))
                 return
         elif call_name(target) == "table":
             new = self.name(arguments(target)[0]) if arguments(target) else None
             if table and new:
-                self.ops.append(MigrationOp("rename_table", line, table=table, name=new))
+                self.ops.append(MigrationOp("rename_table", table=table, name=new, **at))
                 return
         self.ops.append(MigrationOp("unknown", line, tables=(table,) if table else ()))
 
-    def execute(self, node: Node, line: int) -> None:
+    def execute(self, call: Node, node: Node, line: int) -> None:
         sql = string_value(node) or string_value(attribute(self.module, node))
         if sql is None:
             if node.type != "anonymous_function":  # `execute(fn -> ... end)` runs Elixir, usually data work
@@ -234,10 +299,44 @@ class _Reader:
             sql_operations,  # sqlglot is imported only for migrations that need it
         )
 
-        self.ops.extend(sql_operations(sql, line))
+        at = _at(call)
+        for op in sql_operations(sql, line):
+            # Findings on SQL point at the `execute` call, columns included.
+            changes = tuple(
+                Change(c.action, msgspec.structs.replace(c.column, line=at["line"], position=at["position"],
+                                                         end_line=at["end_line"], end_column=at["end_column"]))
+                for c in op.changes
+            )
+            self.ops.append(msgspec.structs.replace(op, sql=True, changes=changes, **at))
 
     def name(self, node: Node | None) -> str | None:
         return name_of(node) or name_of(attribute(self.module, node))
+
+
+def _at(node: Node) -> dict[str, int]:
+    """A statement's position, as MigrationOp and Column fields."""
+    (line, column), (end_line, end_column) = node.start_point, node.end_point
+    return {"line": line + 1, "position": column + 1, "end_line": end_line + 1, "end_column": end_column + 1}
+
+
+def _from(node: Node | None, reference) -> tuple[str | None, bool | None]:
+    """`from: :string` or `from: {:string, null: true}` (or a `references(...)`):
+    the old type as written and the old nullability when given."""
+    if node is None:
+        return None, None
+    parts = node.named_children if node.type == "tuple" else [node]
+    if not parts:
+        return None, None
+    old = reference(parts[0])
+    old_type = (old.type or ":bigint") if old is not None else text(parts[0])
+    opts = next((p for p in parts[1:] if p.type in ("keywords", "list")), None)
+    null = keyword(opts, "null")
+    return old_type, (text(null) != "false") if null is not None else None
+
+
+def _integer(node: Node | None) -> int | None:
+    value = text(node).replace("_", "")
+    return int(value) if value.isdigit() else None
 
 
 def _table_primary_key(opts: Node | None) -> tuple[str, ...]:

@@ -264,7 +264,7 @@ def _statement_ops(stmt: list[Token], sql: str, line: int, dump: bool) -> list[M
         return [_unknown(line, _mentioned_tables(stmt))]
     try:
         if _words(stmt, 2) == ["ALTER", "TABLE"] and _harmless_alter(stmt):
-            return []
+            return _validated_constraints(stmt, line)
         if _words(stmt, 2) == ["DROP", "INDEX"]:
             return _drop_indexes(stmt, sql, line)
         return _with_written_defaults(_convert(_parse(stmt, sql), stmt, sql, line), stmt, sql)
@@ -305,6 +305,24 @@ def _harmless_alter(stmt: list[Token]) -> bool:
         i += 1
     actions = _split_top(stmt[i:])
     return bool(actions) and all(_harmless_action(_words(action, 6)) for action in actions)
+
+
+def _validated_constraints(stmt: list[Token], line: int) -> list[MigrationOp]:
+    """`ALTER TABLE t VALIDATE CONSTRAINT c`: the one harmless action the model
+    records, since a validated CHECK lets Postgres skip later scans."""
+    i = 2
+    while i < len(stmt) and stmt[i].text.upper() in ("IF", "EXISTS", "ONLY"):
+        i += 1
+    parts, i = _read_name(stmt, i)
+    if not parts:
+        return []
+    table, prefix = parts[-1], (parts[0] if len(parts) > 1 and parts[0] != "public" else None)
+    ops = []
+    for action in _split_top(stmt[i:]):
+        name = _read_name(action, 2)[0] if _words(action, 2) == ["VALIDATE", "CONSTRAINT"] else None
+        if name:
+            ops.append(MigrationOp(kind="validate_constraint", line=line, table=table, prefix=prefix, name=name[-1]))
+    return ops
 
 
 def _harmless_action(words: list[str]) -> bool:
@@ -568,7 +586,9 @@ def _constraint(node: exp.Expression) -> tuple[str, list[str], Reference | None]
         return "unique", [_ident(c) for c in node.this.expressions], None
     if isinstance(node, exp.ForeignKey):
         return "fk", [_ident(c) for c in node.expressions], _reference(node.args["reference"])
-    if isinstance(node, (exp.CheckColumnConstraint, exp.ExcludeColumnConstraint)):
+    if isinstance(node, exp.CheckColumnConstraint):
+        return "check", [], None
+    if isinstance(node, exp.ExcludeColumnConstraint):
         return "ignore", [], None  # no column, key or unique index the model tracks
     raise _Unsupported
 
@@ -750,11 +770,13 @@ def _drop_indexes(stmt: list[Token], sql: str, line: int) -> list[MigrationOp]:
     parts = _split_top(stmt)
     trees = [_parse(parts[0], sql)] + [_parse(stmt[:2] + part, sql) for part in parts[1:]]
     if_exists = bool(trees[0].args.get("exists"))
+    concurrently = bool(trees[0].args.get("concurrently"))
     ops = []
     for tree in trees:
         for node in tree.args.get("tables") or []:
             name, prefix = _table(node)
-            ops.append(MigrationOp(kind="drop_index", line=line, prefix=prefix, if_exists=if_exists, name=name))
+            ops.append(MigrationOp(kind="drop_index", line=line, prefix=prefix, if_exists=if_exists, name=name,
+                                   concurrently=concurrently))
     return ops
 
 
@@ -850,7 +872,9 @@ def _added_constraints(
     """ADD CONSTRAINT. A UNIQUE or PRIMARY KEY constraint becomes the unique
     index Postgres builds for it (a primary key added this way sets nothing
     else: no op can mark columns as the key after create_table). A one-column
-    FOREIGN KEY becomes a modify of its column with the reference."""
+    FOREIGN KEY becomes a modify of its column with the reference, a named
+    CHECK a create_constraint."""
+    same = {"line": line, "table": table, "prefix": prefix}
     changes: list[Change] = []
     ops: list[MigrationOp] = []
     for node in action.expressions:
@@ -863,6 +887,9 @@ def _added_constraints(
             elif kind == "fk" and len(columns) == 1:
                 reference = msgspec.structs.replace(reference, validate=validate)
                 changes.append(Change("modify", Column(columns[0], line, references=reference)))
+            elif kind == "check" and name:
+                check = _sql(constraint.this)
+                ops.append(MigrationOp(kind="create_constraint", name=name, check=check, validate=validate, **same))
     return changes, ops
 
 
