@@ -1042,6 +1042,37 @@ def render_migration(rng: random.Random, sch: Schema) -> str:
         idx=_indent("\n".join(idx), 4))
 
 
+def render_later_migration(rng: random.Random, sch: Schema) -> tuple[str, str]:
+    """A change to a table that already holds data: mostly done the safe way
+    (a nullable column and a concurrent index), sometimes not."""
+    T, table = camelize(sch.table), sch.table
+    if rng.random() < 0.8:
+        return f"add_archived_at_to_{table}", _t(r'''
+            defmodule Bench.Repo.Migrations.AddArchivedAtTo${T} do
+              use Ecto.Migration
+              @disable_ddl_transaction true
+              @disable_migration_lock true
+
+              def change do
+                alter table(:${table}) do
+                  add :archived_at, :utc_datetime
+                end
+
+                create index(:${table}, [:archived_at], concurrently: true)
+              end
+            end
+            ''', T=T, table=table)
+    return f"index_{table}_updated_at", _t(r'''
+        defmodule Bench.Repo.Migrations.Index${T}UpdatedAt do
+          use Ecto.Migration
+
+          def change do
+            create index(:${table}, [:updated_at])
+          end
+        end
+        ''', T=T, table=table)
+
+
 # ---------------------------------------------------------------------------
 # Web layer
 # ---------------------------------------------------------------------------
@@ -2655,6 +2686,16 @@ def generate(dest: pathlib.Path, modules: int = 2000, seed: int = 1) -> dict:
             files[f"lib/bench/{d}/cache.ex"] = render_cache(rng, dom)
             files[f"lib/bench/workers/{d}_sync_worker.ex"] = render_worker(rng, dom)
         files[f"test/bench/{d}_test.exs"] = render_test(rng, dom)
+
+    # Later migrations on tables in use, with their own random stream so the
+    # rest of the project stays as it was: what the Migration rules judge.
+    later = random.Random(seed * 7919 + 1)
+    for dom in domains:
+        for sch in dom.schemas:
+            if later.random() < 0.25:
+                ts += _dt.timedelta(seconds=later.randint(1, 86_400))
+                name, body = render_later_migration(later, sch)
+                files[f"priv/repo/migrations/{ts.strftime('%Y%m%d%H%M%S')}_{name}.exs"] = body
 
     files["lib/bench/application.ex"] = render_application(domains)
     files["lib/bench_web/router.ex"] = render_router(domains)

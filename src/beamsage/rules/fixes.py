@@ -13,11 +13,14 @@ def camel(*words: str) -> str:
 
 def migration_module(project: Project, database: Database, name: str) -> str:
     """A module name for a new migration in `database`'s folder, prefixed like its others."""
-    for path, facts in project.files.items():
-        if path.startswith(database.migrations + "/") and facts.migrations:
-            prefix = facts.migrations[0].module.rpartition(".")[0]
-            return f"{prefix}.{name}" if prefix else name
-    return f"MyApp.Repo.Migrations.{name}"
+    known = next((step.migration.module for step in database.steps), None)
+    if known is None:  # every migration is recorded in structure.sql
+        known = next((facts.migrations[0].module for path, facts in project.files.items()
+                      if path.startswith(database.migrations + "/") and facts.migrations), None)
+    if known is None:
+        return f"MyApp.Repo.Migrations.{name}"
+    prefix = known.rpartition(".")[0]
+    return f"{prefix}.{name}" if prefix else name
 
 
 def new_migration(module: str, body: str, *, concurrent: bool = False, function: str = "change") -> str:

@@ -16,6 +16,7 @@ defmodule Shop.Catalog.Product do
     field :stock, :integer, default: 0
     field :supplier_sku, :string
     field :active, :boolean, default: true
+    field :featured, :boolean, default: false
 
     belongs_to :category, Category
 
