@@ -203,11 +203,17 @@ class _Reader:
                     column, position=at["position"], end_line=at["end_line"], end_column=at["end_column"])))
             elif name == "timestamps":
                 opts = args[0] if args else None
-                for default in ("inserted_at", "updated_at"):
-                    value = keyword(opts, default)
+                null, default = keyword(opts, "null"), keyword(opts, "default")
+                for standard in ("inserted_at", "updated_at"):
+                    value = keyword(opts, standard)
                     if value is None or text(value) != "false":
-                        column = name_of(value) or default
-                        changes.append(Change("add", Column(column, line, type=_timestamp_type(opts), null=False)))
+                        column = Column(
+                            name_of(value) or standard, line, type=_timestamp_type(opts),
+                            null=null is not None and text(null) != "false",
+                            default=text(default) if default is not None else None,
+                            position=node.start_point[1] + 1,
+                        )
+                        changes.append(Change("add", column))
         return changes
 
     def column(self, name: str, rest: list[Node], line: int) -> Column:

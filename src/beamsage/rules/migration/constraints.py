@@ -286,11 +286,15 @@ class NotNullColumnWithoutDefault(ProjectRule):
     confidence = Confidence.MEDIUM
 
     def check(self, project: Project) -> Iterable[Finding]:
+        reported = set()  # `timestamps()` adds two columns on one line: one finding
         for database, step, op, column, action, table in alterations(project):
             if action not in ("add", "add_if_not_exists") or column.null is not False or column.default is not None:
                 continue
             if column.primary_key or (column.type or "").lstrip(":") in SERIAL:
                 continue  # filled by its sequence
+            if (step.path, column.line) in reported:
+                continue
+            reported.add((step.path, column.line))
             confidence, note = table_age(step, table, self.confidence)
             message = (
                 f"adds `{table.name}.{column.name}` as NOT NULL without a default: existing rows would hold NULL, "
@@ -299,6 +303,7 @@ class NotNullColumnWithoutDefault(ProjectRule):
             kind = column.type or ":string"
             fix = (
                 f"add :{column.name}, {kind}, null: false, default: <a constant>\n"
-                "(or add it nullable, backfill, then set NOT NULL through a validated check constraint)"
+                "(or add it nullable, backfill, then set NOT NULL through a validated check constraint; for "
+                'timestamps: timestamps(default: fragment("now()")))'
             )
             yield self.finding(step.path, column_span(column), message, confidence=confidence, fix=fix)
