@@ -241,6 +241,12 @@ def test_alter_table_drop_constraint_and_check_constraints():
     ]
 
 
+def test_rename_without_column_keyword_renames_a_column():
+    assert one("ALTER TABLE packages RENAME created_at TO inserted_at") == MigrationOp(
+        kind="rename_column", line=3, table="packages", column="created_at", name="inserted_at")
+    assert one("ALTER TABLE packages RENAME TO projects").kind == "rename_table"
+
+
 def test_alter_table_keeps_action_order():
     ops = sql_operations("ALTER TABLE t ADD COLUMN code text UNIQUE, RENAME COLUMN a TO b", 1)
     assert [op.kind for op in ops] == ["alter_table", "create_index", "rename_column"]

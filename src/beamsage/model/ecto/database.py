@@ -132,7 +132,7 @@ def build_databases(
         recorded = _structure(folder, root, replay)
         for path, facts in sorted(entries, key=lambda entry: (entry[1].version, entry[0])):
             if facts.version not in recorded:
-                database.steps.append(Step(path, facts, replay.snapshot(facts.ops), database.uncertain))
+                database.steps.append(Step(path, facts, replay.snapshot(facts), database.uncertain))
                 for op in facts.ops:
                     replay.apply(op, path)
         databases.append(database)
@@ -160,14 +160,22 @@ class _Replay:
     def __init__(self, database: Database):
         self.db = database
 
-    def snapshot(self, ops: tuple[MigrationOp, ...]) -> dict[str, Table]:
-        """Copies of the existing tables these operations touch."""
+    def snapshot(self, migration: MigrationFacts) -> dict[str, Table]:
+        """Copies of the existing tables a migration touches. A table the
+        migration renames is also found under its new name, as later
+        operations of the migration call it."""
+        ops = migration.ops
         names = {op.table for op in ops} | {op.index.table for op in ops if op.index is not None}
-        for op in ops:  # `DROP INDEX name` names no table
-            found = self.db.index_named(op.name) if op.kind == "drop_index" and op.name and not op.table else None
+        names |= {statement.table for statement in migration.statements}
+        for op in ops:  # an index is dropped by name, whatever table the DSL names
+            found = self.db.index_named(op.name) if op.kind == "drop_index" and op.name else None
             if found is not None:
                 names.add(found[0].name)
-        return {name: self.db.tables[name].copy() for name in names if name in self.db.tables}
+        before = {name: self.db.tables[name].copy() for name in names if name in self.db.tables}
+        for op in ops:
+            if op.kind == "rename_table" and op.name and op.table in before and op.name not in before:
+                before[op.name] = replace(before[op.table].copy(), name=op.name)
+        return before
 
     def apply(self, op: MigrationOp, path: str, line: int | None = None) -> None:
         origin = Origin(path, line or op.line)

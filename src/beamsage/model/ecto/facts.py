@@ -249,6 +249,7 @@ class Statement(msgspec.Struct, frozen=True, gc=False, array_like=True):
     end_column: int
     sql: str | None = None  # the SQL it runs (forwards), when its first argument is a literal
     reversible: bool = True  # execute/2 (or execute/1 outside `change/0`)
+    table: str | None = None  # the table it writes, when written out: `insert_all("tags", ...)`, `INSERT INTO tags`
 
 
 class MigrationFacts(msgspec.Struct, frozen=True, gc=False):

@@ -42,7 +42,7 @@ def names(node: Node | None, module: ModuleDef | None = None, depth: int = 0) ->
     if node.type == "list":
         found = [name_of(child) for child in node.named_children]
         return tuple(found) if all(found) else None  # type: ignore[arg-type]
-    if node.type == "sigil" and _sigil_name(node) in ("w", "W"):
+    if node.type == "sigil" and sigil_name(node) in ("w", "W"):
         content = next((c for c in node.named_children if c.type == "quoted_content"), None)
         return tuple(text(content).split()) if content is not None else ()
     if node.type == "binary_operator" and operator(node) == "++":
@@ -72,5 +72,5 @@ def call_name(node: Node) -> str | None:
     return call_target_name(node) if node.type == "call" else None
 
 
-def _sigil_name(node: Node) -> str | None:
+def sigil_name(node: Node) -> str | None:
     return next((text(c) for c in node.named_children if c.type == "sigil_name"), None)

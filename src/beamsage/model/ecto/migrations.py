@@ -33,7 +33,7 @@ from .facts import (
     Reference,
     Statement,
 )
-from .literals import attribute, call_name, name_of, names, statements
+from .literals import attribute, call_name, name_of, names, sigil_name, statements
 from .queries import is_repo_call
 
 _VERSION = re.compile(r"(?:^|/)(\d+)_[^/]*\.exs$")
@@ -48,8 +48,7 @@ def migration_version(path: str) -> int | None:
 
 
 def migration_facts(outline: Outline, module: ModuleDef, version: int) -> MigrationFacts:
-    own = outline.clauses_of(module)
-    clauses = {(c.name, c.arity): c for c in own}
+    clauses = {(c.name, c.arity): c for c in outline.clauses_of(module)}
     entry = next((name for name in ("change", "up") if (name, 0) in clauses), None)
     reader = _Reader(module, clauses)
     if entry is not None:
@@ -65,33 +64,72 @@ def migration_facts(outline: Outline, module: ModuleDef, version: int) -> Migrat
         entry_line=clauses[(entry, 0)].line if entry else 0,
         entry_column=clauses[(entry, 0)].node.start_point[1] + 1 if entry else 0,
         down=("down", 0) in clauses,
-        statements=tuple(_statements(outline, own)),
+        statements=tuple(_statements(outline, clauses, entry)),
     )
 
 
-# Ecto.Migration functions that look like Repo calls but change the schema.
-_DSL = frozenset({"execute", "flush", "repo", "create", "alter", "drop", "rename"})
+_INSERT_INTO = re.compile(r'^\s*INSERT\s+INTO\s+(?:\w+\.)?"?(\w+)"?', re.IGNORECASE)
+# The Repo functions that read or write rows (not `config/0`, `transaction/1`...).
+_DATA = frozenset({
+    "all", "one", "one!", "get", "get!", "get_by", "get_by!", "exists?", "aggregate", "stream", "preload",
+    "reload", "reload!", "insert", "insert!", "insert_all", "insert_or_update", "insert_or_update!", "update",
+    "update!", "update_all", "delete", "delete!", "delete_all", "query", "query!", "query_many", "query_many!",
+})
 
 
-def _statements(outline: Outline, clauses: list[Clause]) -> list[Statement]:
+def _statements(outline: Outline, clauses: dict[tuple[str, int], Clause], entry: str | None) -> list[Statement]:
     """The `execute` calls and the Repo calls (`Repo.update_all`, `repo().insert_all`)
-    anywhere in the migration's functions."""
-    owned = {id(c) for c in clauses}
+    of what runs forwards: `change/0` or `up/0` and the functions they call."""
+    forward = _reachable(outline, clauses, entry)
     found = []
     for call in outline.calls:
-        if call.owner is None or id(call.owner) not in owned or call.capture:
+        if call.owner is None or id(call.owner) not in forward or call.capture:
             continue
         span = call.node.start_point, call.node.end_point
         where = (span[0][0] + 1, span[0][1] + 1, span[1][0] + 1, span[1][1] + 1)
         first = call.args[0] if call.args else None
-        sql = string_value(first) or string_value(attribute(call.module_def, first))
+        sql = sql_literal(first, call.module_def)
         if call.module is None and call.name == "execute" and call.args:
+            into = _INSERT_INTO.match(sql or "")
             found.append(Statement("execute", f"execute/{call.arity}", *where, sql=sql,
-                                   reversible=call.arity >= 2 or call.owner.name != "change"))
-        elif call.name not in _DSL and (is_repo_call(call) or _on_migration_repo(call.node)):
+                                   reversible=call.arity >= 2 or entry != "change",
+                                   table=into.group(1).lower() if into else None))
+        elif call.name in _DATA and (is_repo_call(call) or _on_migration_repo(call.node)):
             target = "repo()" if call.module is None else call.module.rpartition(".")[2]
-            found.append(Statement("repo", f"{target}.{call.name}/{call.arity}", *where, sql=sql))
+            found.append(Statement("repo", f"{target}.{call.name}/{call.arity}", *where, sql=sql,
+                                   table=name_of(first)))
     return found
+
+
+def _reachable(outline: Outline, clauses: dict[tuple[str, int], Clause], entry: str | None) -> set[int]:
+    """The clauses (by `id`) that run from `entry`, through local calls."""
+    if entry is None:
+        return set()
+    by_owner: dict[int, list[tuple[str, int]]] = {}
+    for call in outline.calls:
+        if call.owner is not None and call.module is None and call.name:
+            by_owner.setdefault(id(call.owner), []).append((call.name, call.arity))
+    todo, seen = [clauses[(entry, 0)]], set()
+    while todo:
+        clause = todo.pop()
+        if id(clause) in seen:
+            continue
+        seen.add(id(clause))
+        todo.extend(clauses[key] for key in by_owner.get(id(clause), ()) if key in clauses)
+    return seen
+
+
+def sql_literal(node: Node | None, module: ModuleDef | None) -> str | None:
+    """SQL written as a literal: a string, a heredoc, `~s`/`~S`, or a module attribute holding one."""
+    return _literal(node) or _literal(attribute(module, node))
+
+
+def _literal(node: Node | None) -> str | None:
+    if node is not None and node.type == "sigil" and sigil_name(node) in ("s", "S"):
+        if any(child.type == "interpolation" for child in node.named_children):
+            return None
+        return "".join(text(child) for child in node.named_children if child.type == "quoted_content")
+    return string_value(node)
 
 
 def _on_migration_repo(node: Node) -> bool:
@@ -185,7 +223,9 @@ class _Reader:
         changes = self.columns(block)
         primary_key = None
         if verb != "alter":
-            primary_key = _table_primary_key(opts) + tuple(c.column.name for c in changes if c.column.primary_key)
+            implicit = _implicit_key(opts, line)
+            changes = ([Change("add", implicit)] if implicit else []) + changes
+            primary_key = tuple(c.column.name for c in changes if c.column.primary_key)
         self.ops.append(MigrationOp(_TABLE_BLOCK.get(verb, "create_table"), line, table=table, prefix=prefix,
                                     if_exists=if_exists, changes=tuple(changes), primary_key=primary_key,
                                     position=node.start_point[1] + 1))
@@ -296,7 +336,7 @@ class _Reader:
         self.ops.append(MigrationOp("unknown", line, tables=(table,) if table else ()))
 
     def execute(self, call: Node, node: Node, line: int) -> None:
-        sql = string_value(node) or string_value(attribute(self.module, node))
+        sql = sql_literal(node, self.module)
         if sql is None:
             if node.type != "anonymous_function":  # `execute(fn -> ... end)` runs Elixir, usually data work
                 self.ops.append(MigrationOp("unknown", line))
@@ -345,14 +385,19 @@ def _integer(node: Node | None) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _table_primary_key(opts: Node | None) -> tuple[str, ...]:
+def _implicit_key(opts: Node | None, line: int) -> Column | None:
+    """The primary key `create table` adds by itself: `id`, a `:bigserial`
+    unless `primary_key: [name: ..., type: ...]` says otherwise (or `false`)."""
     value = keyword(opts, "primary_key")
-    if value is None or text(value) == "true":
-        return ("id",)
-    if text(value) == "false":
-        return ()
-    options = value if value.type == "keywords" else next((c for c in value.named_children if c.type == "keywords"), None)
-    return (name_of(keyword(options, "name")) or "id",)
+    if value is not None and text(value) == "false":
+        return None
+    options = None
+    if value is not None and text(value) != "true":
+        options = value if value.type == "keywords" else next(
+            (c for c in value.named_children if c.type == "keywords"), None)
+    kind = keyword(options, "type")
+    name = name_of(keyword(options, "name")) or "id"
+    return Column(name, line, type=text(kind) if kind is not None else ":bigserial", null=False, primary_key=True)
 
 
 def _timestamp_type(opts: Node | None) -> str:

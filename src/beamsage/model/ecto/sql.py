@@ -798,9 +798,20 @@ def _alter_index(tree: exp.Expression, line: int) -> list[MigrationOp]:
 def _alter_table(tree: exp.Expression, line: int) -> list[MigrationOp]:
     """Column changes gather into alter_table ops; other actions (renames,
     constraints) become their own ops, in the order written."""
+    from sqlglot import exp
+
     table, prefix = _table(tree.this)
     if_exists = bool(tree.args.get("exists"))
     validate = not tree.args.get("not_valid")
+    # `RENAME old TO new` without COLUMN: sqlglot reads a table rename whose
+    # target is `old`, and keeps `TO new` apart.
+    column_to = next((o for o in tree.args.get("options") or [] if isinstance(o, exp.ToTableProperty)), None)
+    if column_to is not None:
+        actions = tree.args.get("actions") or []
+        if len(actions) != 1 or not isinstance(actions[0], exp.AlterRename):
+            raise _Unsupported
+        old, new = _table(actions[0].this)[0], _table(column_to.this)[0]
+        return [MigrationOp(kind="rename_column", line=line, table=table, prefix=prefix, column=old, name=new)]
     ops: list[MigrationOp] = []
     changes: list[Change] = []
     for action in tree.args.get("actions") or []:

@@ -61,7 +61,7 @@ def pg_type(written: str | None, size: int | None = None, precision: int | None 
 
 
 def _ecto(name: str, size: int | None, precision: int | None, scale: int | None) -> PgType:
-    base = _ECTO.get(name, name)
+    base = _ECTO.get(name) or _ALIASES.get(name, name)  # other atoms are Postgres names: `:bool`, `:int8`
     if size is not None:
         return PgType(base, size)
     if precision is not None:
@@ -98,7 +98,9 @@ def change_cost(old: PgType, new: PgType, indexed: bool = False) -> str:
     - "none": the same type;
     - "metadata": Postgres changes the catalog only (a longer or unbounded
       varchar, varchar to text, a wider numeric precision, a finer time
-      precision, text to citext and back when no index uses the column);
+      precision, text to citext and back);
+    - "reindex": text to citext or back on an indexed column: no row is
+      rewritten, but the column's indexes are rebuilt (new operator class);
     - "timezone": timestamp to timestamptz, free only when the session time
       zone is UTC (Postgres 12+);
     - "rewrite": every row is rewritten and every index rebuilt, under an
@@ -106,8 +108,8 @@ def change_cost(old: PgType, new: PgType, indexed: bool = False) -> str:
     """
     if old == new:
         return "none"
-    if _wider(old, new) and not (indexed and "citext" in (old.base, new.base)):
-        return "metadata"
+    if _wider(old, new):
+        return "reindex" if indexed and "citext" in (old.base, new.base) else "metadata"
     if (old.base, new.base) == ("timestamp", "timestamptz") and (new.size or 6) >= (old.size or 6):
         return "timezone"
     return "rewrite"

@@ -40,9 +40,10 @@ class ColumnTypeChange(ProjectRule):
     migrations, else from `from:`). Changes Postgres makes in its catalog
     only are not reported: a longer or unbounded `varchar`, `varchar` to
     `text`, a wider `numeric` precision, `:utc_datetime` to
-    `:utc_datetime_usec`, `text` to `citext` on an unindexed column. A
-    `modify` that only changes `null:` or `default:` keeps the type and is
-    not reported. `timestamp` to `timestamptz` is free only when the
+    `:utc_datetime_usec`, `text` to `citext` on an unindexed column (on an
+    indexed one, only its indexes are rebuilt: still reported). A `modify`
+    that only changes `null:` or `default:` keeps the type and is not
+    reported. `timestamp` to `timestamptz` is free only when the
     session time zone is UTC: low confidence. When the old type is not
     known, low confidence too.
 
@@ -115,11 +116,12 @@ class ColumnTypeChange(ProjectRule):
                                    fix="make sure the migration runs with `SET timezone = 'UTC'`")
                 continue
             confidence, note = table_age(step, table, self.confidence)
-            message = (
-                f"changes `{table.name}.{column.name}` from `{describe(old)}` to `{describe(new)}`: Postgres "
-                f"rewrites every row of `{table.name}` and rebuilds its indexes under an ACCESS EXCLUSIVE lock, "
-                f"so every query on it waits until the rewrite ends{note}"
-            )
+            change = f"changes `{table.name}.{column.name}` from `{describe(old)}` to `{describe(new)}`"
+            if cost == "reindex":
+                work = f"no row is rewritten, but Postgres rebuilds the indexes on `{column.name}`"
+            else:
+                work = f"Postgres rewrites every row of `{table.name}` and rebuilds its indexes"
+            message = f"{change}: {work} under an ACCESS EXCLUSIVE lock, so every query on it waits until it ends{note}"
             yield self.finding(step.path, column_span(column), message, confidence=confidence,
                                fix=self._fix(table.name, column))
 

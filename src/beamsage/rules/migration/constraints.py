@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from ...model.ecto.database import Table
+from ...model.ecto.database import Step, Table
+from ...model.ecto.facts import Column, MigrationOp
 from ...model.project import Project
 from ..base import (
     Confidence,
@@ -166,6 +167,18 @@ def _checked_not_null(table: Table, column: str) -> bool:
     return False
 
 
+def _added_earlier(step: Step, until: MigrationOp, table: str, column: str) -> Column | None:
+    """A column this migration added to `table` before `until` (a backfill
+    often sits between the `add` and the `modify ..., null: false`)."""
+    for op in step.migration.ops:
+        if op is until:
+            break
+        for change in op.changes if op.kind == "alter_table" and op.table == table else ():
+            if change.action.startswith("add") and change.column.name == column:
+                return change.column
+    return None
+
+
 @register
 class NotNullOnExistingColumn(ProjectRule):
     """`null: false` set on a column that already holds data.
@@ -173,10 +186,11 @@ class NotNullOnExistingColumn(ProjectRule):
     ## What it finds
 
     `modify :column, type, null: false` (or `ALTER COLUMN ... SET NOT
-    NULL`) on a column that existed, nullable, before the migration.
-    Not reported when the column was already `NOT NULL`, when the
-    migration added it, or when a validated `CHECK (column IS NOT NULL)`
-    constraint already proves it. Only the nullability is judged here;
+    NULL`) on a nullable column of a table that existed before the
+    migration, also one the migration itself added (and backfilled) a few
+    lines earlier. Not reported when the column was already `NOT NULL`, or
+    when a validated `CHECK (column IS NOT NULL)` constraint already proves
+    it. Only the nullability is judged here;
     `Migration.ColumnTypeChange` judges the type.
 
     ## Why it matters
@@ -219,8 +233,10 @@ class NotNullOnExistingColumn(ProjectRule):
 
     def check(self, project: Project) -> Iterable[Finding]:
         for database, step, op, column, action, table in alterations(project):
-            before = table.columns.get(column.name)
-            if action != "modify" or column.null is not False or before is None:
+            if action != "modify" or column.null is not False:
+                continue
+            before = table.columns.get(column.name) or _added_earlier(step, op, table.name, column.name)
+            if before is None:
                 continue
             was_null = before.null if before.null is not None else column.from_null
             if was_null is False or _checked_not_null(table, column.name):

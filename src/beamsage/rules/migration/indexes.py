@@ -17,6 +17,8 @@ from ..base import (
     register,
 )
 from .common import (
+    alterations,
+    column_span,
     final_table,
     new,
     op_span,
@@ -30,11 +32,11 @@ def _index_ops(step: Step) -> Iterator[tuple[MigrationOp, str | None, bool]]:
     for op in step.migration.ops:
         if op.kind not in ("create_index", "drop_index"):
             continue
-        if op.index is not None:
-            yield op, op.index.table, op.index.concurrently
-        else:  # `DROP INDEX name` in SQL: the table is the one that had the index
-            table = next((t.name for t in step.before.values() if op.name in t.indexes), None)
-            yield op, table, op.concurrently
+        concurrently = op.index.concurrently if op.index is not None else op.concurrently
+        table = op.index.table if op.index is not None else None
+        if op.kind == "drop_index":  # Postgres drops by name: the table is the one that has it
+            table = next((t.name for t in step.before.values() if op.name in t.indexes), table)
+        yield op, table, concurrently
 
 
 def _concurrent_statement(op: MigrationOp) -> str:
@@ -60,9 +62,11 @@ class IndexNotConcurrent(ProjectRule):
 
     `create index`/`create unique_index` (or `CREATE INDEX` in `execute`
     SQL) on a table that existed before the migration, without
-    `concurrently: true`; and `drop index` on such a table likewise
-    (medium confidence: dropping is quick once it has its lock). Not
-    reported for a table the same migration creates.
+    `concurrently: true`; `drop index` on such a table likewise (medium
+    confidence: dropping is quick once it has its lock); and a primary key
+    added to such a table (`modify :id, :bigint, primary_key: true`), which
+    builds its unique index under an ACCESS EXCLUSIVE lock. Not reported
+    for a table the same migration creates.
 
     ## Why it matters
 
@@ -92,7 +96,8 @@ class IndexNotConcurrent(ProjectRule):
     ```
 
     A concurrent build cannot run in a transaction, so keep such an index
-    in a migration of its own.
+    in a migration of its own. For a primary key, build its unique index
+    concurrently, then `ADD CONSTRAINT ... PRIMARY KEY USING INDEX`.
     """
 
     id = "Migration.IndexNotConcurrent"
@@ -121,6 +126,26 @@ class IndexNotConcurrent(ProjectRule):
                 fix = "in a migration of its own:\n" + new(project, database, name, _concurrent_statement(op),
                                                              concurrent=True)
                 yield self.finding(step.path, op_span(op), message, confidence=confidence, fix=fix)
+        for database, step, op, column, action, table in alterations(project):
+            if column.primary_key and action in ("add", "modify"):
+                yield self._primary_key(project, database, step, table, column)
+
+    def _primary_key(self, project, database, step, table, column) -> Finding:
+        confidence, note = table_age(step, table, self.confidence)
+        message = (
+            f"adds a primary key on `{column.name}` to the existing table `{table.name}`: Postgres builds its "
+            f"unique index while holding an ACCESS EXCLUSIVE lock, so every query on `{table.name}` waits{note}"
+        )
+        index, key = f"{table.name}_{column.name}_index", f"{table.name}_pkey"
+        body = f'execute "CREATE UNIQUE INDEX CONCURRENTLY {index} ON {table.name} ({column.name})", ' \
+               f'"DROP INDEX {index}"'
+        fix = (
+            "build the index first, in a migration of its own:\n"
+            + new(project, database, f"create {index} concurrently", body, concurrent=True)
+            + f'\nthen: execute "ALTER TABLE {table.name} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {index}", '
+            f'"ALTER TABLE {table.name} DROP CONSTRAINT {key}"'
+        )
+        return self.finding(step.path, column_span(column), message, confidence=confidence, fix=fix)
 
 
 def _advisory_lock(project: Project, database: Database) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from ...model.ecto.database import Step
 from ...model.ecto.facts import MigrationOp, Statement
 from ...model.project import Project
 from ...source.document import Span
@@ -37,9 +38,10 @@ class DataChangeInMigration(ProjectRule):
 
     Repo calls in a migration under `priv/*/migrations` (`repo().update_all`,
     `MyApp.Repo.all`, `Repo.insert_all`, `repo().query!` with an `UPDATE`)
-    and `execute` of `UPDATE`/`DELETE`/`INSERT` SQL. Inserts are medium
-    confidence: seeding a table the migration creates is common and
-    cheap. Data migrations kept in their own folder (as
+    and `execute` of `UPDATE`/`DELETE`/`INSERT` SQL, in what runs forwards
+    (`change/0` or `up/0` and the functions they call). Inserts into a
+    table that existed before the migration are medium confidence; seeding
+    a table the migration creates is common and harmless, and not reported. Data migrations kept in their own folder (as
     `priv/repo/data_migrations`) are not schema migrations and not judged.
 
     ## Why it matters
@@ -88,14 +90,14 @@ class DataChangeInMigration(ProjectRule):
             if "migration" not in project.files[step.path].kinds:
                 continue  # a data migrations folder
             for statement in step.migration.statements:
-                judged = self._judge(statement)
+                judged = self._judge(statement, step)
                 if judged is not None:
                     message, confidence = judged
                     yield self.finding(step.path, statement_span(statement), message, confidence=confidence,
                                        fix=self._fix())
 
     @staticmethod
-    def _judge(statement: Statement) -> tuple[str, Confidence] | None:
+    def _judge(statement: Statement, step: Step) -> tuple[str, Confidence] | None:
         dml = _DML.match(statement.sql or "")
         verb = dml.group(1).upper() if dml else None
         if statement.kind == "execute":
@@ -104,10 +106,12 @@ class DataChangeInMigration(ProjectRule):
             what = f"`execute` of an `{verb}` statement"
         else:
             name = statement.call.rpartition(".")[2].rpartition("/")[0]
-            if name.startswith("query") and statement.sql is not None and verb is None:
+            if _setting(statement):
                 return None  # DDL or a setting through the repo
             verb = verb or ("INSERT" if name in _INSERTS else "SELECT" if name in _READ_ONLY else "UPDATE")
             what = f"`{statement.call}`"
+        if verb == "INSERT" and statement.table not in step.before:
+            return None  # seeding a table this migration creates (or one not known): nobody else sees it yet
         reads = verb == "SELECT"
         message = (
             f"{what} {'reads' if reads else 'changes'} data inside a schema migration: it runs in the migration's "
@@ -123,6 +127,12 @@ class DataChangeInMigration(ProjectRule):
             "`mix ecto.migrate --migrations-path priv/repo/data_migrations`) or a task, batched, with "
             "@disable_ddl_transaction true"
         )
+
+
+def _setting(statement: Statement) -> bool:
+    """`repo().query!("SET lock_timeout TO '5s'")`: literal SQL that is not DML."""
+    return statement.call.rpartition(".")[2].startswith("query") and statement.sql is not None \
+        and _DML.match(statement.sql) is None
 
 
 def _irreversible_ops(op: MigrationOp) -> Iterator[tuple[Span, str]]:
@@ -152,8 +162,9 @@ class IrreversibleMigration(ProjectRule):
 
     In `change/0`: `execute/1` (SQL or a function) with no down part,
     `drop table`, `drop constraint`, `modify` without `from:`, `remove`
-    without the column's type, `add_if_not_exists`/`remove_if_exists`.
-    And an `up/0` with no `down/0`.
+    without the column's type, `add_if_not_exists`/`remove_if_exists`, and
+    Repo calls (`repo().update_all(...)`), which Ecto runs again on
+    rollback instead of reversing. And an `up/0` with no `down/0`.
 
     ## Why it matters
 
@@ -205,6 +216,13 @@ class IrreversibleMigration(ProjectRule):
                 if statement.kind == "execute" and not statement.reversible:
                     message = "`execute/1` in `change/0` has no down part: `mix ecto.rollback` raises"
                     fix = 'execute "<up SQL>", "<down SQL>" (or up/0 and down/0)'
+                    yield self.finding(step.path, statement_span(statement), message, fix=fix)
+                elif statement.kind == "repo" and not _setting(statement):
+                    message = (
+                        f"`{statement.call}` in `change/0` is not a migration command: Ecto reverses only "
+                        "those, so a rollback runs this call again, unchanged, against the schema it is undoing"
+                    )
+                    fix = "write up/0 and down/0 (and move the data change out of the schema migration)"
                     yield self.finding(step.path, statement_span(statement), message, fix=fix)
             for op in migration.ops:
                 for where, what in _irreversible_ops(op):
