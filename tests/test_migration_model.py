@@ -5,12 +5,11 @@ view of the database just before it ran."""
 from __future__ import annotations
 
 import pytest
+from conftest import review_project, write
 
 from beamsage.engine.config import Config
 from beamsage.model.ecto.types import change_cost, pg_type
 from beamsage.rules import Confidence
-
-from conftest import review_project, write
 
 MIX = "defmodule App.MixProject do\n  use Mix.Project\n  def project, do: [app: :app]\nend\n"
 

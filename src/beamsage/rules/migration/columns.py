@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from ...model.ecto.facts import Column
-from ...model.ecto.types import change_cost, describe, pg_type
+from ...model.ecto.types import PgType, change_cost, describe, pg_type
 from ...model.project import Project
 from ..base import (
     Confidence,
@@ -25,8 +25,12 @@ from .common import (
 )
 
 
-def _type_of(column: Column):
+def _type_of(column: Column) -> PgType | None:
     return pg_type(column.type, column.size, column.precision, column.scale)
+
+
+def _json(kind: PgType | None) -> bool:
+    return kind is not None and kind.base == "json"
 
 
 @register
@@ -128,7 +132,7 @@ class ColumnTypeChange(ProjectRule):
     @staticmethod
     def _fix(table: str, column: Column) -> str:
         return (
-            f"add a new column (add :{column.name}new, {column.type}), write to both, backfill it in batches, "
+            f"add a new column (add :{column.name}_v2, {column.type}), write to both, backfill it in batches, "
             f"switch reads to it, then remove :{column.name} in a later migration"
         )
 
@@ -257,11 +261,11 @@ class JsonColumn(ProjectRule):
                     column = change.column
                     if "json" not in (column.type or "") or change.action.startswith("remove"):
                         continue
-                    if getattr(_type_of(column), "base", None) != "json":
+                    if not _json(_type_of(column)):
                         continue
                     final = final_table(database, op.table)
                     state = final.columns.get(column.name) if final else None
-                    if state is None or getattr(pg_type(state.type), "base", None) != "json":
+                    if state is None or not _json(pg_type(state.type)):
                         continue
                     message = (
                         f"`{op.table}.{column.name}` is `json`: text reparsed on every read, with no equality "

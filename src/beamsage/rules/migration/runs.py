@@ -113,10 +113,13 @@ class DataChangeInMigration(ProjectRule):
         if verb == "INSERT" and statement.table not in step.before:
             return None  # seeding a table this migration creates (or one not known): nobody else sees it yet
         reads = verb == "SELECT"
+        if step.migration.ops:
+            cost = "holding the locks its schema changes took for as long as it touches rows"
+        else:
+            cost = "every row it changes stays locked until the migration commits"
         message = (
             f"{what} {'reads' if reads else 'changes'} data inside a schema migration: it runs in the migration's "
-            "transaction, holding the locks its schema changes took for as long as it touches rows, and a timeout "
-            "rolls the whole migration back"
+            f"transaction, unbatched, {cost}, and a timeout rolls the whole migration back"
         )
         return message, Confidence.MEDIUM if verb in ("INSERT", "MERGE") else Confidence.HIGH
 
