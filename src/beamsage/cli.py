@@ -141,13 +141,7 @@ class _progress:
         if not self.enabled:
             return None
         from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._bar = Progress(
             TextColumn("reviewing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),

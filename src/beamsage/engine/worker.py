@@ -16,14 +16,7 @@ from ..model.facts import FileFacts, SourceIssue
 from ..model.kinds import path_kinds
 from ..model.parsed import ParsedFile
 from ..rules import FileRule, Finding, all_rules
-from ..source.document import (
-    Document,
-    Language,
-    SourceProblem,
-    Span,
-    decode_source,
-    language_for,
-)
+from ..source.document import Document, Language, SourceProblem, Span, decode_source, language_for
 
 _START = Span(1, 1, 1, 1)
 

@@ -22,14 +22,7 @@ from tree_sitter import Node
 from ..model.flow import Origin
 from ..model.kinds import REQUEST_HANDLERS
 from ..model.parsed import ParsedFile
-from ..source.syntax import (
-    Call,
-    atom_value,
-    is_constant,
-    is_interpolated,
-    operator,
-    text,
-)
+from ..source.syntax import Call, atom_value, is_constant, is_interpolated, operator, text
 from .base import Confidence, FileRule, Finding, Severity, register
 
 _NOT_RUNTIME_KINDS = frozenset({"test", "test_support", "config", "mix", "migration"})

@@ -24,15 +24,7 @@ from ...source.syntax import (
     string_value,
     text,
 )
-from .facts import (
-    Change,
-    Column,
-    Index,
-    MigrationFacts,
-    MigrationOp,
-    Reference,
-    Statement,
-)
+from .facts import Change, Column, Index, MigrationFacts, MigrationOp, Reference, Statement
 from .literals import attribute, call_name, name_of, names, sigil_name, statements
 from .queries import is_repo_call
 

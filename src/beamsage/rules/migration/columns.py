@@ -8,21 +8,8 @@ from collections.abc import Iterable
 from ...model.ecto.facts import Column
 from ...model.ecto.types import PgType, change_cost, describe, pg_type
 from ...model.project import Project
-from ..base import (
-    Confidence,
-    Finding,
-    ProjectRule,
-    Severity,
-    register,
-)
-from .common import (
-    SERIAL,
-    alterations,
-    column_span,
-    final_table,
-    steps,
-    table_age,
-)
+from ..base import Confidence, Finding, ProjectRule, Severity, register
+from .common import SERIAL, alterations, column_span, final_table, steps, table_age
 
 
 def _type_of(column: Column) -> PgType | None:

@@ -8,21 +8,8 @@ from collections.abc import Iterable
 from ...model.ecto.database import Step, Table
 from ...model.ecto.facts import Column, MigrationOp
 from ...model.project import Project
-from ..base import (
-    Confidence,
-    Finding,
-    ProjectRule,
-    Severity,
-    register,
-)
-from .common import (
-    SERIAL,
-    alterations,
-    column_span,
-    op_span,
-    steps,
-    table_age,
-)
+from ..base import Confidence, Finding, ProjectRule, Severity, register
+from .common import SERIAL, alterations, column_span, op_span, steps, table_age
 
 
 @register

@@ -9,22 +9,8 @@ from ...model.ecto.database import Database, Step
 from ...model.ecto.facts import MigrationOp
 from ...model.ecto.migrations import default_index_name
 from ...model.project import Project
-from ..base import (
-    Confidence,
-    Finding,
-    ProjectRule,
-    Severity,
-    register,
-)
-from .common import (
-    alterations,
-    column_span,
-    final_table,
-    new,
-    op_span,
-    steps,
-    table_age,
-)
+from ..base import Confidence, Finding, ProjectRule, Severity, register
+from .common import alterations, column_span, final_table, new, op_span, steps, table_age
 
 
 def _index_ops(step: Step) -> Iterator[tuple[MigrationOp, str | None, bool]]:

@@ -9,20 +9,8 @@ from ...model.ecto.database import Step
 from ...model.ecto.facts import MigrationOp, Statement
 from ...model.project import Project
 from ...source.document import Span
-from ..base import (
-    Confidence,
-    Finding,
-    ProjectRule,
-    Severity,
-    register,
-)
-from .common import (
-    column_span,
-    op_span,
-    span,
-    statement_span,
-    steps,
-)
+from ..base import Confidence, Finding, ProjectRule, Severity, register
+from .common import column_span, op_span, span, statement_span, steps
 
 _READ_ONLY = frozenset({"all", "one", "one!", "get", "get!", "get_by", "get_by!", "exists?", "aggregate",
                         "stream", "preload", "reload", "reload!"})

@@ -6,24 +6,8 @@ from collections.abc import Iterable
 
 from ...model.ecto.database import Table
 from ...model.project import Project
-from ..base import (
-    Confidence,
-    Finding,
-    Location,
-    ProjectRule,
-    Related,
-    Severity,
-    register,
-)
-from .common import (
-    alterations,
-    column_span,
-    final_table,
-    op_span,
-    schema_using,
-    span,
-    steps,
-)
+from ..base import Confidence, Finding, Location, ProjectRule, Related, Severity, register
+from .common import alterations, column_span, final_table, op_span, schema_using, span, steps
 
 
 @register
