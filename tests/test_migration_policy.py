@@ -80,3 +80,13 @@ def test_concurrent_index_without_migration_lock_attribute(tmp_path):
     write(root, {"config/config.exs": "import Config\n\nconfig :app, App.Repo, migration_lock: :pg_advisory_lock\n"})
     found, _, _ = migration_findings(root, "--min-confidence", "low")
     assert found == []
+
+
+def test_index_fix_is_a_whole_concurrent_migration(tmp_path):
+    result = run_cli("review", str(project(tmp_path)), "-f", "json")
+    fixes = [f["fix"] for f in json.loads(result.stdout)["findings"] if f["rule"] == "Migration.IndexNotConcurrent"]
+    assert fixes and all(
+        "defmodule App.Repo.Migrations.Create" in fix and "@disable_ddl_transaction true" in fix
+        and "@disable_migration_lock true" in fix and "concurrently: true)" in fix
+        for fix in fixes
+    )

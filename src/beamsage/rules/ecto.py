@@ -19,8 +19,8 @@ from tree_sitter import Node
 
 from ..model.ecto.database import Database, IndexState, Table
 from ..model.ecto.facts import AssocRead, ConstraintFacts, SchemaFacts
-from ..model.ecto.literals import names
 from ..model.ecto.loading import Loaded
+from ..model.ecto.literals import names
 from ..model.ecto.queries import is_repo_call
 from ..model.ecto.reach import is_write, module_of
 from ..model.parsed import ParsedFile

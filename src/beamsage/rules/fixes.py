@@ -23,7 +23,7 @@ def migration_module(project: Project, database: Database, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
-def new_migration(module: str, body: str, *, concurrent: bool = False, function: str = "change") -> str:
+def new_migration(module: str, body: str, *, concurrent: bool = False) -> str:
     """A complete migration module; `concurrent` adds the attributes that let
     Postgres build or drop an index CONCURRENTLY (outside a transaction)."""
     attributes = "  @disable_ddl_transaction true\n  @disable_migration_lock true\n" if concurrent else ""
@@ -32,7 +32,7 @@ def new_migration(module: str, body: str, *, concurrent: bool = False, function:
         f"defmodule {module} do\n"
         "  use Ecto.Migration\n"
         f"{attributes}\n"
-        f"  def {function} do\n"
+        "  def change do\n"
         f"{indented}\n"
         "  end\n"
         "end"

@@ -174,7 +174,7 @@ class _Replay:
         before = {name: self.db.tables[name].copy() for name in names if name in self.db.tables}
         for op in ops:
             if op.kind == "rename_table" and op.name and op.table in before and op.name not in before:
-                before[op.name] = replace(before[op.table].copy(), name=op.name)
+                before[op.name] = replace(before[op.table], name=op.name)  # snapshots are never changed
         return before
 
     def apply(self, op: MigrationOp, path: str, line: int | None = None) -> None:

@@ -14,6 +14,7 @@ import msgspec
 from tree_sitter import Node
 
 from ...source.syntax import (
+    Call,
     Clause,
     ModuleDef,
     Outline,
@@ -24,9 +25,17 @@ from ...source.syntax import (
     string_value,
     text,
 )
-from .facts import Change, Column, Index, MigrationFacts, MigrationOp, Reference, Statement
+from .facts import (
+    Change,
+    Column,
+    Index,
+    MigrationFacts,
+    MigrationOp,
+    Reference,
+    Statement,
+)
 from .literals import attribute, call_name, name_of, names, sigil_name, statements
-from .queries import is_repo_call
+from .queries import is_repo_call, runs_query
 
 _VERSION = re.compile(r"(?:^|/)(\d+)_[^/]*\.exs$")
 _TABLE_BLOCK = {"create": "create_table", "create_if_not_exists": "create_table", "alter": "alter_table"}
@@ -61,12 +70,8 @@ def migration_facts(outline: Outline, module: ModuleDef, version: int) -> Migrat
 
 
 _INSERT_INTO = re.compile(r'^\s*INSERT\s+INTO\s+(?:\w+\.)?"?(\w+)"?', re.IGNORECASE)
-# The Repo functions that read or write rows (not `config/0`, `transaction/1`...).
-_DATA = frozenset({
-    "all", "one", "one!", "get", "get!", "get_by", "get_by!", "exists?", "aggregate", "stream", "preload",
-    "reload", "reload!", "insert", "insert!", "insert_all", "insert_or_update", "insert_or_update!", "update",
-    "update!", "update_all", "delete", "delete!", "delete_all", "query", "query!", "query_many", "query_many!",
-})
+# A transaction's calls are statements of their own.
+_WRAPPERS = frozenset({"transaction", "transact", "checkout"})
 
 
 def _statements(outline: Outline, clauses: dict[tuple[str, int], Clause], entry: str | None) -> list[Statement]:
@@ -80,16 +85,16 @@ def _statements(outline: Outline, clauses: dict[tuple[str, int], Clause], entry:
         span = call.node.start_point, call.node.end_point
         where = (span[0][0] + 1, span[0][1] + 1, span[1][0] + 1, span[1][1] + 1)
         first = call.args[0] if call.args else None
-        sql = sql_literal(first, call.module_def)
         if call.module is None and call.name == "execute" and call.args:
+            sql = sql_literal(first, call.module_def)
             into = _INSERT_INTO.match(sql or "")
             found.append(Statement("execute", f"execute/{call.arity}", *where, sql=sql,
                                    reversible=call.arity >= 2 or entry != "change",
                                    table=into.group(1).lower() if into else None))
-        elif call.name in _DATA and (is_repo_call(call) or _on_migration_repo(call.node)):
+        elif _data_call(call):
             target = "repo()" if call.module is None else call.module.rpartition(".")[2]
-            found.append(Statement("repo", f"{target}.{call.name}/{call.arity}", *where, sql=sql,
-                                   table=name_of(first)))
+            found.append(Statement("repo", f"{target}.{call.name}/{call.arity}", *where,
+                                   sql=sql_literal(first, call.module_def), table=name_of(first)))
     return found
 
 
@@ -122,6 +127,13 @@ def _literal(node: Node | None) -> str | None:
             return None
         return "".join(text(child) for child in node.named_children if child.type == "quoted_content")
     return string_value(node)
+
+
+def _data_call(call: Call) -> bool:
+    """A Repo call that reads or writes rows: `Repo.update_all(...)`, `repo().insert_all(...)`."""
+    if call.name is None or not runs_query(call.name) or call.name in _WRAPPERS:
+        return False
+    return is_repo_call(call) or _on_migration_repo(call.node)
 
 
 def _on_migration_repo(node: Node) -> bool:

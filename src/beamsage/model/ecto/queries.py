@@ -63,6 +63,18 @@ def read_query(file: ParsedFile, call: Call) -> QueryFacts | None:
     return _Reader(file, call).read()
 
 
+# Repo functions that do not talk to the database.
+_NOT_QUERIES = frozenset(
+    {"config", "load", "get_dynamic_repo", "put_dynamic_repo", "in_transaction?", "rollback", "to_sql",
+     "default_options", "prepare_query", "start_link", "child_spec", "init", "stop", "__adapter__", "checked_out?"}
+)
+
+
+def runs_query(name: str) -> bool:
+    """Whether the Repo function `name` talks to the database (`all`, `insert`...; not `config`)."""
+    return name not in _NOT_QUERIES
+
+
 def is_repo_call(call: Call) -> bool:
     """A call to a module named `Repo` or `*.Repo` (not a capture `&Repo.get/2`)."""
     module = call.module or ""

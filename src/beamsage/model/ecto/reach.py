@@ -15,15 +15,11 @@ from typing import TYPE_CHECKING
 
 from ..callgraph import Caller, CallGraph, FunctionKey
 from ..facts import CallSite
+from .queries import runs_query
 
 if TYPE_CHECKING:
     from ..project import Project
 
-# Repo functions that do not talk to the database.
-_NOT_QUERIES = frozenset(
-    {"config", "load", "get_dynamic_repo", "put_dynamic_repo", "in_transaction?", "rollback", "to_sql",
-     "default_options", "prepare_query", "start_link", "child_spec", "init", "stop", "__adapter__", "checked_out?"}
-)
 _WRITES = frozenset(
     {"insert", "insert!", "update", "update!", "delete", "delete!", "insert_or_update", "insert_or_update!",
      "insert_all", "update_all", "delete_all", "transaction", "transact"}
@@ -72,7 +68,7 @@ class Reach:
         """A call that runs a query itself: `Repo.all(q)`, `Ecto.Adapters.SQL.query(...)`, or a
         function the project adds to its Repo module (`Repo.paginate/2`)."""
         module = module_of(resolved)
-        return module is not None and self.is_repo(module) and site.name not in _NOT_QUERIES
+        return module is not None and self.is_repo(module) and runs_query(site.name)
 
     @cached_property
     def performs(self) -> dict[FunctionKey, QueryPath]:

@@ -297,32 +297,34 @@ def _harmless_alter(stmt: list[Token]) -> bool:
     """Whether every action of an ALTER TABLE leaves columns, keys and names alone
     (OWNER TO, ENABLE TRIGGER, SET STATISTICS...). Checked on tokens, before
     parsing, since sqlglot reads most of these only as an opaque command."""
-    i = 2
-    while i < len(stmt) and stmt[i].text.upper() in ("IF", "EXISTS", "ONLY"):
-        i += 1
-    _, i = _read_name(stmt, i)
-    if i < len(stmt) and stmt[i].text == "*":
-        i += 1
-    actions = _split_top(stmt[i:])
+    _, actions = _altered(stmt)
     return bool(actions) and all(_harmless_action(_words(action, 6)) for action in actions)
 
 
 def _validated_constraints(stmt: list[Token], line: int) -> list[MigrationOp]:
     """`ALTER TABLE t VALIDATE CONSTRAINT c`: the one harmless action the model
     records, since a validated CHECK lets Postgres skip later scans."""
-    i = 2
-    while i < len(stmt) and stmt[i].text.upper() in ("IF", "EXISTS", "ONLY"):
-        i += 1
-    parts, i = _read_name(stmt, i)
+    parts, actions = _altered(stmt)
     if not parts:
         return []
     table, prefix = parts[-1], (parts[0] if len(parts) > 1 and parts[0] != "public" else None)
     ops = []
-    for action in _split_top(stmt[i:]):
+    for action in actions:
         name = _read_name(action, 2)[0] if _words(action, 2) == ["VALIDATE", "CONSTRAINT"] else None
         if name:
             ops.append(MigrationOp(kind="validate_constraint", line=line, table=table, prefix=prefix, name=name[-1]))
     return ops
+
+
+def _altered(stmt: list[Token]) -> tuple[list[str], list[list[Token]]]:
+    """The table name parts and the actions of `ALTER TABLE [IF EXISTS] [ONLY] name [*] action, ...`."""
+    i = 2
+    while i < len(stmt) and stmt[i].text.upper() in ("IF", "EXISTS", "ONLY"):
+        i += 1
+    parts, i = _read_name(stmt, i)
+    if i < len(stmt) and stmt[i].text == "*":
+        i += 1
+    return parts, _split_top(stmt[i:])
 
 
 def _harmless_action(words: list[str]) -> bool:

@@ -1,4 +1,4 @@
-"""What the Migration rules share: the migrations to judge, spans, schemas, fixes."""
+"""What the Migration rules share: the migrations to judge, spans, fixes, table age."""
 
 from __future__ import annotations
 
@@ -6,12 +6,11 @@ from collections.abc import Iterator
 from datetime import datetime
 
 from ...model.ecto.database import Database, Step, Table
-from ...model.ecto.facts import Column, MigrationOp, SchemaFacts, Statement
+from ...model.ecto.facts import Column, MigrationOp, Statement
 from ...model.ecto.migrations import migration_version
 from ...model.project import Project
 from ...source.document import Span
 from ..base import Confidence
-from ..fixes import camel, migration_module, new_migration
 
 
 def steps(project: Project) -> Iterator[tuple[Database, Step]]:
@@ -48,39 +47,6 @@ def column_span(column: Column) -> Span:
 
 def statement_span(statement: Statement) -> Span:
     return span(statement.line, statement.column, statement.end_line, statement.end_column)
-
-
-def new(project: Project, database: Database, name: str, body: str, **options) -> str:
-    return new_migration(migration_module(project, database, camel(*name.split())), body, **options)
-
-
-def schemas_on(project: Project, table: str) -> list[tuple[str, SchemaFacts]]:
-    return [(path, schema) for path, schema in project.ecto.schemas.values() if schema.table == table]
-
-
-def declared_columns(schema: SchemaFacts) -> dict[str, tuple[int, str]]:
-    """The columns a schema selects and writes: column -> (line, declaration)."""
-    found = {key: (schema.line, "its primary key") for key in schema.primary_key}
-    found.update({column: (schema.line, "`timestamps()`") for column in schema.timestamps})
-    for assoc in schema.assocs:
-        if assoc.kind == "belongs_to" and assoc.define_field:
-            found[assoc.foreign_key or f"{assoc.name}_id"] = (assoc.line, f"`belongs_to :{assoc.name}`")
-    for field in schema.fields:
-        if not field.virtual:
-            found[field.column or field.name] = (field.line, f"`field :{field.name}`")
-    return found
-
-
-def schema_using(project: Project, table: str, column: str | None = None):
-    """`(path, schema, line, declaration)` of the first schema on `table`
-    (that declares `column`, when given), or None."""
-    for path, schema in schemas_on(project, table):
-        if column is None:
-            return path, schema, schema.line, f'`schema "{table}"`'
-        declared = declared_columns(schema).get(column)
-        if declared is not None:
-            return path, schema, *declared
-    return None
 
 
 def final_table(database: Database, name: str) -> Table | None:

@@ -10,7 +10,8 @@ from ...model.ecto.facts import MigrationOp
 from ...model.ecto.migrations import default_index_name
 from ...model.project import Project
 from ..base import Confidence, Finding, ProjectRule, Severity, register
-from .common import alterations, column_span, final_table, new, op_span, steps, table_age
+from ..fixes import camel, migration_module, new_migration
+from .common import alterations, column_span, final_table, op_span, steps, table_age
 
 
 def _index_ops(step: Step) -> Iterator[tuple[MigrationOp, str | None, bool]]:
@@ -38,6 +39,11 @@ def _concurrent_statement(op: MigrationOp) -> str:
     options += [f"using: :{index.using}"] if index.using else []
     options.append("concurrently: true")
     return f"{verb} {kind}(:{index.table}, [{columns}], {', '.join(options)})"
+
+
+def _new(project: Project, database: Database, name: str, body: str) -> str:
+    """A whole migration, named from `name` ("create orders_status_index concurrently"), that runs concurrently."""
+    return new_migration(migration_module(project, database, camel(*name.split())), body, concurrent=True)
 
 
 @register
@@ -109,8 +115,7 @@ class IndexNotConcurrent(ProjectRule):
                     )
                     confidence = Confidence.MEDIUM
                 name = f"{'create' if op.kind == 'create_index' else 'drop'} {op.name or table} concurrently"
-                fix = "in a migration of its own:\n" + new(project, database, name, _concurrent_statement(op),
-                                                             concurrent=True)
+                fix = "in a migration of its own:\n" + _new(project, database, name, _concurrent_statement(op))
                 yield self.finding(step.path, op_span(op), message, confidence=confidence, fix=fix)
         for database, step, op, column, action, table in alterations(project):
             if column.primary_key and action in ("add", "modify"):
@@ -127,7 +132,7 @@ class IndexNotConcurrent(ProjectRule):
                f'"DROP INDEX {index}"'
         fix = (
             "build the index first, in a migration of its own:\n"
-            + new(project, database, f"create {index} concurrently", body, concurrent=True)
+            + _new(project, database, f"create {index} concurrently", body)
             + f'\nthen: execute "ALTER TABLE {table.name} ADD CONSTRAINT {key} PRIMARY KEY USING INDEX {index}", '
             f'"ALTER TABLE {table.name} DROP CONSTRAINT {key}"'
         )

@@ -7,13 +7,12 @@ from collections.abc import Iterable, Iterator
 
 from ...model.ecto.database import Step
 from ...model.ecto.facts import MigrationOp, Statement
+from ...model.ecto.reach import is_write
 from ...model.project import Project
 from ...source.document import Span
 from ..base import Confidence, Finding, ProjectRule, Severity, register
 from .common import column_span, op_span, span, statement_span, steps
 
-_READ_ONLY = frozenset({"all", "one", "one!", "get", "get!", "get_by", "get_by!", "exists?", "aggregate",
-                        "stream", "preload", "reload", "reload!"})
 _INSERTS = frozenset({"insert", "insert!", "insert_all"})
 _DML = re.compile(r"^\s*(?:WITH\b[\s\S]*?\)\s*)?(UPDATE|DELETE|INSERT|MERGE)\b", re.IGNORECASE)
 
@@ -96,7 +95,8 @@ class DataChangeInMigration(ProjectRule):
             name = statement.call.rpartition(".")[2].rpartition("/")[0]
             if _setting(statement):
                 return None  # DDL or a setting through the repo
-            verb = verb or ("INSERT" if name in _INSERTS else "SELECT" if name in _READ_ONLY else "UPDATE")
+            verb = verb or ("INSERT" if name in _INSERTS else "UPDATE" if is_write(name) or name.startswith("query")
+                            else "SELECT")
             what = f"`{statement.call}`"
         if verb == "INSERT" and statement.table not in step.before:
             return None  # seeding a table this migration creates (or one not known): nobody else sees it yet

@@ -5,9 +5,43 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ...model.ecto.database import Table
+from ...model.ecto.facts import SchemaFacts
 from ...model.project import Project
 from ..base import Confidence, Finding, Location, ProjectRule, Related, Severity, register
-from .common import alterations, column_span, final_table, op_span, schema_using, span, steps
+from .common import alterations, column_span, final_table, op_span, span, steps
+
+
+def _schemas_on(project: Project, table: str) -> list[tuple[str, SchemaFacts]]:
+    return [(path, schema) for path, schema in project.ecto.schemas.values() if schema.table == table]
+
+
+def _declared_columns(schema: SchemaFacts) -> dict[str, tuple[int, str]]:
+    """The columns a schema selects and writes: column -> (line, declaration)."""
+    found = {key: (schema.line, "its primary key") for key in schema.primary_key}
+    found.update({column: (schema.line, "`timestamps()`") for column in schema.timestamps})
+    for assoc in schema.assocs:
+        if assoc.kind == "belongs_to" and assoc.define_field:
+            found[assoc.foreign_key or f"{assoc.name}_id"] = (assoc.line, f"`belongs_to :{assoc.name}`")
+    for field in schema.fields:
+        if not field.virtual:
+            found[field.column or field.name] = (field.line, f"`field :{field.name}`")
+    return found
+
+
+def _schema_using(project: Project, table: str, column: str | None = None):
+    """`(path, schema, line, declaration)` of the first schema on `table`
+    (that declares `column`, when given), or None."""
+    for path, schema in _schemas_on(project, table):
+        if column is None:
+            return path, schema, schema.line, f'`schema "{table}"`'
+        declared = _declared_columns(schema).get(column)
+        if declared is not None:
+            return path, schema, *declared
+    return None
+
+
+def _declared_at(path: str, line: int, message: str) -> Related:
+    return Related(Location.of(path, span(line)), message)
 
 
 @register
@@ -58,7 +92,7 @@ class RemoveColumnStillInSchema(ProjectRule):
             if not action.startswith("remove"):
                 continue
             final = final_table(database, table.name)
-            user = schema_using(project, table.name, column.name)
+            user = _schema_using(project, table.name, column.name)
             if final is None or column.name in final.columns or user is None:
                 continue
             path, schema, line, declaration = user
@@ -66,7 +100,7 @@ class RemoveColumnStillInSchema(ProjectRule):
                 f"drops `{table.name}.{column.name}`, which `{schema.module}` still declares ({declaration}): "
                 f"every query through it fails with `column {column.name} does not exist`"
             )
-            related = [Related(Location.of(path, span(line)), f"{declaration} is still declared here")]
+            related = [_declared_at(path, line, f"{declaration} is still declared here")]
             fix = (
                 f"first remove {declaration} from `{schema.module}` and deploy; then drop the column in a "
                 f"later migration (remove :{column.name}, {_type_before(table, column.name)})"
@@ -127,7 +161,7 @@ class RenameColumn(ProjectRule):
                     continue
                 old, new = op.column, op.name
                 final = final_table(database, table.name)
-                stale = schema_using(project, table.name, old)
+                stale = _schema_using(project, table.name, old)
                 fix = f"keep the column and rename the field: field :{new}, ..., source: :{old}"
                 if stale is not None and final is not None and old not in final.columns:
                     path, schema, line, declaration = stale
@@ -135,11 +169,11 @@ class RenameColumn(ProjectRule):
                         f"renames `{table.name}.{old}` to `{new}`, but `{schema.module}` still reads `{old}` "
                         f"({declaration}): every query through it fails once the migration runs"
                     )
-                    related = [Related(Location.of(path, span(line)), f"{declaration} still names `{old}`")]
+                    related = [_declared_at(path, line, f"{declaration} still names `{old}`")]
                     yield self.finding(step.path, op_span(op), message, severity=Severity.ERROR,
                                        related=related, fix=fix)
                     continue
-                known = schema_using(project, table.name) is not None
+                known = _schema_using(project, table.name) is not None
                 message = (
                     f"renames `{table.name}.{old}` to `{new}`: nodes still running the old code select `{old}` and "
                     "fail until the deploy completes"
@@ -193,7 +227,7 @@ class RenameTable(ProjectRule):
                 if op.kind != "rename_table" or op.table not in step.before:
                     continue
                 old, new = op.table, op.name
-                stale = schema_using(project, old)
+                stale = _schema_using(project, old)
                 fix = f'keep the table and name it in the schema: schema "{old}" do ... end'
                 if stale is not None and old not in database.tables and not database.uncertain:
                     path, schema, line, _ = stale
@@ -201,7 +235,7 @@ class RenameTable(ProjectRule):
                         f"renames table `{old}` to `{new}`, but `{schema.module}` still uses `{old}`: every query "
                         "through it fails once the migration runs"
                     )
-                    related = [Related(Location.of(path, span(line)), f'`schema "{old}"` is declared here')]
+                    related = [_declared_at(path, line, f'`schema "{old}"` is declared here')]
                     yield self.finding(step.path, op_span(op), message, severity=Severity.ERROR,
                                        related=related, fix=fix)
                     continue
