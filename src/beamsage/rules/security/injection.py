@@ -1,84 +1,15 @@
-"""Security rules: untrusted data reaching dangerous functions.
-
-Shared judgement for every rule here:
-
-- Only code that runs at run time counts: module bodies, macros outside
-  `quote`, tests, config files, `mix.exs`, migrations and Mix tasks run on
-  the developer's data, not an attacker's.
-- A literal or compile-time constant argument is never reported, nor is a
-  value first checked against constants (`when sort in ~w(name price)`).
-- Confidence: high when the local data flow shows the value comes from the
-  request (or an HTTP response), and the message names that path; medium in
-  modules that handle requests (controllers, LiveViews, channels, plugs,
-  templates); low elsewhere.
-"""
+"""Injection: untrusted data reaching functions that turn it into atoms,
+terms, code, SQL or shell commands."""
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from typing import Iterable
 
-from tree_sitter import Node
-
-from ..model.flow import Origin
-from ..model.kinds import REQUEST_HANDLERS
-from ..model.parsed import ParsedFile
-from ..source.syntax import Call, atom_value, is_constant, is_interpolated, operator, text
-from .base import Confidence, FileRule, Finding, Severity, register
-
-_NOT_RUNTIME_KINDS = frozenset({"test", "test_support", "config", "mix", "migration"})
-
-
-def _reviewable(file: ParsedFile) -> bool:
-    return not (file.kinds & _NOT_RUNTIME_KINDS)
-
-
-def _runtime_calls(file: ParsedFile, wanted: dict[str | None, set[str]]) -> Iterator[Call]:
-    """Calls to `wanted` functions (module -> names) in code that runs at run time."""
-    for call in file.outline.calls:
-        if call.name in wanted.get(call.module, ()) and call.runs_at_runtime \
-                and not (call.module_def and call.module_def.name.startswith("Mix.Tasks.")):
-            yield call
-
-
-def _validated(file: ParsedFile, call: Call, value: Node) -> bool:
-    """The value was checked against an allow-list of constants before the call."""
-    return call.owner is not None and file.flow(call.owner).validated(value)
-
-
-def _judge(file: ParsedFile, call: Call, value: Node | None) -> tuple[Confidence, Origin | None]:
-    """Confidence that `value`, an argument of `call`, is attacker-controlled."""
-    if call.owner is not None and value is not None:
-        origin = file.flow(call.owner).origin(value)
-        if origin is not None:
-            return Confidence.HIGH, origin
-    if call.in_template or set(file.kinds_of(call.module_def)) & REQUEST_HANDLERS:
-        return Confidence.MEDIUM, None
-    return Confidence.LOW, None
-
-
-def _captured_subject(call: Call) -> Node | None:
-    """For `Enum.map(list, &String.to_atom/1)`, the `list` the capture is applied to."""
-    node = call.node.parent.parent if call.node.parent else None  # `/` then `&`
-    args = node.parent if node is not None else None
-    outer = args.parent if args is not None and args.type == "arguments" else None
-    if outer is None or outer.type != "call":
-        return None
-    parent = outer.parent
-    if parent is not None and parent.type == "binary_operator" and operator(parent) == "|>":
-        return parent.child_by_field_name("left")
-    return args.named_children[0] if args.named_children and args.named_children[0] != node else None
-
-
-def _shown(value: Node | None) -> str:
-    """A short quote of the code that holds the value."""
-    shown = " ".join(text(value).split())
-    return f"`{shown if len(shown) <= 40 else shown[:37] + '...'}`" if value is not None else "its argument"
-
-
-def _because(origin: Origin | None, value: Node | None = None) -> str:
-    if origin is None:
-        return ""
-    return f"; the value {origin.describe(text(value) if value is not None else None)}"
+from ...model.kinds import REQUEST_HANDLERS
+from ...model.parsed import ParsedFile
+from ...source.syntax import Call, atom_value, is_constant, is_interpolated, text
+from ..base import Confidence, FileRule, Finding, Severity, register
+from .common import because, captured_subject, judge, reviewable, runtime_calls, shown, validated
 
 
 @register
@@ -146,20 +77,20 @@ class UnsafeAtomConversion(FileRule):
     _WATCHED = {**_CONVERTERS, **_JSON}
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if not _reviewable(file):
+        if not reviewable(file):
             return
-        for call in _runtime_calls(file, self._WATCHED):
+        for call in runtime_calls(file, self._WATCHED):
             if call.name in self._CONVERTERS.get(call.module, ()):
                 yield from self._conversion(file, call)
             elif call.name in self._JSON.get(call.module, ()) and call.args:
                 keys = call.keyword("keys")
                 if keys is not None and atom_value(keys) == "atoms":
-                    confidence, origin = _judge(file, call, call.args[0])
+                    confidence, origin = judge(file, call, call.args[0])
                     yield self.finding(
                         file.path,
                         file.span(call.node),
                         f"`{call.module}.{call.name}` with `keys: :atoms` creates an atom for every key in "
-                        f"{_shown(call.args[0])}{_because(origin, call.args[0])}",
+                        f"{shown(call.args[0])}{because(origin, call.args[0])}",
                         confidence=confidence,
                         fix="Use `keys: :atoms!` (only existing atoms) or keep string keys.",
                     )
@@ -168,23 +99,23 @@ class UnsafeAtomConversion(FileRule):
     def _conversion(self, file: ParsedFile, call: Call) -> Iterable[Finding]:
         function = f"{call.module}.{call.name}/{call.arity}"
         if call.capture:
-            subject = value = _captured_subject(call)
+            subject = value = captured_subject(call)
             if subject is not None and is_constant(subject, in_template=call.in_template):
                 return
-            confidence, origin = _judge(file, call, subject)
-            what = f"each element of {_shown(subject)}" if subject is not None else "its argument"
+            confidence, origin = judge(file, call, subject)
+            what = f"each element of {shown(subject)}" if subject is not None else "its argument"
         else:
             values = call.args if call.name == "concat" else call.args[:1]
             variable = [v for v in values if not is_constant(v, in_template=call.in_template)]
-            if not variable or all(_validated(file, call, v) for v in variable):
+            if not variable or all(validated(file, call, v) for v in variable):
                 return
             value = variable[0]
-            confidence, origin = _judge(file, call, value)
-            what = _shown(value)
+            confidence, origin = judge(file, call, value)
+            what = shown(value)
         yield self.finding(
             file.path,
             file.span(call.node),
-            f"`{function}` creates atoms from {what}, and atoms are never garbage-collected{_because(origin, value)}",
+            f"`{function}` creates atoms from {what}, and atoms are never garbage-collected{because(origin, value)}",
             confidence=confidence,
             fix="Map accepted strings to atoms explicitly, or use `String.to_existing_atom/1`.",
         )
@@ -216,7 +147,7 @@ class UnsafeAtomConversion(FileRule):
             yield self.finding(
                 file.path,
                 file.span(node),
-                f"interpolated atom {_shown(node)} creates a new atom for every value{_because(origin)}",
+                f"interpolated atom {shown(node)} creates a new atom for every value{because(origin)}",
                 confidence=confidence,
                 fix="Map accepted strings to atoms explicitly, or use `String.to_existing_atom/1`.",
             )
@@ -273,28 +204,28 @@ class UnsafeBinaryToTerm(FileRule):
     security_severity = 9.0
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if not _reviewable(file):
+        if not reviewable(file):
             return
-        for call in _runtime_calls(file, {":erlang": {"binary_to_term"}}):
+        for call in runtime_calls(file, {":erlang": {"binary_to_term"}}):
             if call.capture:
-                value = _captured_subject(call)
+                value = captured_subject(call)
                 if value is not None and is_constant(value, in_template=call.in_template):
                     continue
             elif call.args and not is_constant(call.args[0], in_template=call.in_template):
                 value = call.args[0]
-                if _validated(file, call, value):
+                if validated(file, call, value):
                     continue
             else:
                 continue
-            confidence, origin = _judge(file, call, value)
+            confidence, origin = judge(file, call, value)
             safe_note = ""
             if len(call.args) > 1 and "safe" in text(call.args[1]):
                 safe_note = " (`[:safe]` still allows funs)"
             yield self.finding(
                 file.path,
                 file.span(call.node),
-                f"`:erlang.binary_to_term/{call.arity}` decodes {_shown(value)}, "
-                f"which may hold executable funs{safe_note}{_because(origin, value)}",
+                f"`:erlang.binary_to_term/{call.arity}` decodes {shown(value)}, "
+                f"which may hold executable funs{safe_note}{because(origin, value)}",
                 confidence=confidence,
                 fix="Use `Plug.Crypto.non_executable_binary_to_term(binary, [:safe])` on signed data, or JSON.",
             )
@@ -358,21 +289,21 @@ class CodeEvaluation(FileRule):
     }
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if not _reviewable(file):
+        if not reviewable(file):
             return
-        for call in _runtime_calls(file, self._EVALUATORS):
+        for call in runtime_calls(file, self._EVALUATORS):
             if call.capture:
                 continue
             if not call.args or is_constant(call.args[0], in_template=call.in_template):
                 continue
-            if _validated(file, call, call.args[0]):
+            if validated(file, call, call.args[0]):
                 continue
-            confidence, origin = _judge(file, call, call.args[0])
+            confidence, origin = judge(file, call, call.args[0])
             yield self.finding(
                 file.path,
                 file.span(call.node),
-                f"`{call.module}.{call.name}/{call.arity}` evaluates {_shown(call.args[0])} as code"
-                f"{_because(origin, call.args[0])}",
+                f"`{call.module}.{call.name}/{call.arity}` evaluates {shown(call.args[0])} as code"
+                f"{because(origin, call.args[0])}",
                 confidence=confidence,
                 fix="Never evaluate code built at run time; compile templates at build time and pass data as assigns.",
             )
