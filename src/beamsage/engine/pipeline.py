@@ -76,7 +76,7 @@ def review(
         raw.extend(_project_findings(project))
     finally:
         gc.unfreeze()
-    raw = assign_fingerprints(raw, lambda path: _read_lines(layout.root / path))
+    raw = assign_fingerprints(_most_confident(raw), lambda path: _read_lines(layout.root / path))
     result = ReviewResult(project, [], config, cached=cached)
     directives = {path: facts.directives for path, facts in project.files.items() if facts.directives}
     for finding in raw:
@@ -205,15 +205,25 @@ def _cpu_count() -> int:
 def _project_findings(project: Project) -> list[Finding]:
     findings: list[Finding] = []
     for rule in all_rules():
-        if not isinstance(rule, ProjectRule):
-            continue
         try:
-            findings.extend(rule.check(project))
+            findings.extend(rule.check(project) if isinstance(rule, ProjectRule) else rule.check_project(project))
         except (Exception, RecursionError) as err:
             anchor = "mix.exs" if "mix.exs" in project.files else next(iter(project.files), "mix.exs")
             message = f"rule {rule.id} failed on the project: {type(err).__name__}: {err}"
             findings.append(AnalysisError().finding(anchor, Span(1, 1, 1, 1), message))
     return findings
+
+
+def _most_confident(findings: list[Finding]) -> list[Finding]:
+    """Drop a finding when the same rule reports the same place more
+    confidently: a path across functions shown by the project phase beats the
+    file phase's guess."""
+    best: dict[tuple, int] = {}
+    for finding in findings:
+        key = (finding.rule, finding.location.path, finding.location.line, finding.location.column)
+        best[key] = max(best.get(key, 0), finding.confidence.rank)
+    return [f for f in findings
+            if f.confidence.rank == best[(f.rule, f.location.path, f.location.line, f.location.column)]]
 
 
 def _suppressed(finding: Finding, directives: tuple[Directive, ...]) -> bool:

@@ -102,12 +102,13 @@ class CallGraph:
             if in_template and module:  # a template: aliases of its view module
                 candidates.insert(0, self._expand(module, site.module))
         for candidate in candidates:
-            target = self._function(candidate, site.name, site.arity)
+            target = self.function(candidate, site.name, site.arity)
             if target is not None:
                 return target
         return site.module if site.module is not None else None
 
-    def _function(self, module: str, name: str, arity: int) -> FunctionKey | None:
+    def function(self, module: str, name: str, arity: int) -> FunctionKey | None:
+        """The project function `module.name/arity` answers to (default arguments included)."""
         for low, high in self._arities.get((module, name), ()):
             if low <= arity <= high:
                 return (module, name, high)

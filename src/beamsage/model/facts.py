@@ -75,6 +75,39 @@ class FunctionCalls(msgspec.Struct, frozen=True, gc=False, array_like=True):
     calls: tuple[CallSite, ...] = ()
 
 
+class SinkParam(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """Parameter `param` of a function reaches a sink of `kind` at `line`."""
+
+    module: str
+    name: str
+    arity: int
+    param: int
+    kind: str
+    sink: str  # "`Repo.query!/1`"
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class ArgFlow(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A call passes, as argument `index` of a project function, an untrusted
+    value (`source` describes it) or the caller's own parameter `param`."""
+
+    module: str
+    name: str
+    arity: int
+    index: int
+    caller_module: str
+    caller_name: str
+    caller_arity: int
+    line: int
+    column: int
+    source: str | None = None  # "comes from the request params of ..."
+    param: int | None = None
+    cleaned: tuple[str, ...] = ()  # sink kinds a sanitiser made the value safe for
+
+
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):
     """Why a file could not be (fully) reviewed."""
 
@@ -98,3 +131,5 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     migrations: tuple[MigrationFacts, ...] = ()
     loads: tuple[FunctionLoads, ...] = ()
     config: tuple[ConfigEntry, ...] = ()  # config files: what each `config` call sets
+    sink_params: tuple[SinkParam, ...] = ()  # parameters that reach a dangerous call (`model.taint`)
+    arg_flows: tuple[ArgFlow, ...] = ()  # untrusted values and parameters passed to project functions

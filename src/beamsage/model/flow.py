@@ -16,10 +16,16 @@ A value tested against constants first (`when sort in ~w(name price)`,
 
 It flows through assignment and pattern matching (`=`, `<-` in `with`/`for`,
 `case` on an untrusted value), access (`params["q"]`, `Map.get/3`, field
-access), string building (`<>`, interpolation) and a few string functions.
-Any other function call stops it: the result is unknown, not untrusted. So
-when this model says "untrusted" it can show the path, and a rule may say
-"high confidence".
+access), string building (`<>`, interpolation, `Path.join/2`) and a few
+string functions. Any other function call stops it: the result is unknown,
+not untrusted. So when this model says "untrusted" it can show the path, and
+a rule may say "high confidence".
+
+A sanitiser on the way (`Path.basename/1`, `Path.safe_relative/2`,
+`HtmlSanitizeEx`, `html_escape/1`) makes a value safe for one kind of sink
+only: a basename is still attacker-chosen text in SQL. A value the code fixes
+(`constant`: literals, attributes, `case` branches of literals,
+`Application.app_dir/2`) is never reported.
 """
 
 from __future__ import annotations
@@ -31,10 +37,12 @@ from tree_sitter import Node
 from ..source.syntax import (
     MAX_DEPTH,
     Clause,
+    Outline,
     arguments,
     call_target_name,
     do_block,
     is_constant,
+    keyword,
     module_reference,
     operator,
     text,
@@ -75,19 +83,59 @@ _PASS_THROUGH = {
     "Base": {"decode64", "decode64!", "url_decode64", "url_decode64!", "decode16", "decode16!", "decode32",
              "decode32!"},
     "URI": {"decode", "decode_www_form", "decode_query"},
+    "Path": {"basename", "rootname", "dirname", "safe_relative", "safe_relative_to", "split"},
     None: {"elem", "hd", "to_string", "get_in"},
 }
+# Functions whose result carries the data of any of their arguments.
+_PASS_ANY = {"Path": {"join", "expand", "absname", "relative_to"}, "Enum": {"concat"}, "IO": {"iodata_to_binary"}}
+# Pass-through functions whose result is safe for some uses, by sink kind:
+# a basename cannot climb out of a folder, a sanitiser's output is safe HTML.
+SANITISERS: dict[tuple[str | None, str], frozenset[str]] = {
+    ("Path", "basename"): frozenset({"path"}),
+    ("Path", "safe_relative"): frozenset({"path"}),
+    ("Path", "safe_relative_to"): frozenset({"path"}),
+    ("Phoenix.HTML", "html_escape"): frozenset({"html"}),
+    ("Plug.HTML", "html_escape"): frozenset({"html"}),
+    ("Plug.HTML", "html_escape_to_iodata"): frozenset({"html"}),
+}
+_PATH = frozenset({"path"})
+_SANITISER_MODULES = {"HtmlSanitizeEx": frozenset({"html"})}
+# Calls whose value the developer fixes (paths inside the release, config).
+_FIXED_CALLS = {
+    "Application": {"app_dir", "get_env", "fetch_env!", "fetch_env", "compile_env", "compile_env!"},
+    ":code": {"priv_dir", "lib_dir"},
+    "System": {"tmp_dir", "tmp_dir!"},
+    "Path": {"join", "expand", "absname", "dirname", "basename", "rootname"},
+    "Atom": {"to_string"},
+}
+
+
+def cleans(module: str | None, name: str) -> frozenset[str]:
+    """The sink kinds a call's result is made safe for."""
+    return SANITISERS.get((module, name)) or _SANITISER_MODULES.get(module or "", frozenset())
 
 
 @dataclass(frozen=True)
 class Origin:
-    """Where an untrusted value came from: a source and the variables it went through."""
+    """Where a value came from: an untrusted source, or parameter `param` of
+    the function (for summaries across functions), and the variables it went
+    through. `cleaned` names the sink kinds a sanitiser on the way made it
+    safe for."""
 
     source: str  # "the request params of `ShopWeb.PageController.show/2`"
     via: tuple[str, ...] = ()
+    param: int | None = None
+    cleaned: frozenset[str] = frozenset()
+
+    @property
+    def untrusted(self) -> bool:
+        return self.param is None
 
     def through(self, name: str) -> Origin:
-        return Origin(self.source, self.via + (name,))
+        return Origin(self.source, self.via + (name,), self.param, self.cleaned)
+
+    def clean(self, kinds: frozenset[str]) -> Origin:
+        return Origin(self.source, self.via, self.param, self.cleaned | kinds) if kinds else self
 
     def describe(self, value: str | None = None) -> str:
         """"comes from <source> (via `a` -> `b`)"; `value`, the code shown beside
@@ -99,21 +147,40 @@ class Origin:
 
 
 class Flow:
-    """Untrusted variables of one function clause."""
+    """Where the values of one function clause come from.
 
-    def __init__(self, clause: Clause, module_kinds: tuple[str, ...]):
+    Variables hold the untrusted sources they were bound from and, apart,
+    the function's own parameters they were bound from (`parameter`): a
+    function that hands a parameter to a dangerous call makes each call site
+    passing untrusted data a finding.
+    """
+
+    def __init__(self, clause: Clause, module_kinds: tuple[str, ...], outline: Outline):
         self.clause = clause
         self.tainted: dict[str, Origin] = {}
+        self.params: dict[str, Origin] = {}
+        self.bindings: dict[str, list[Node]] = {}  # `x = value` bindings, for `constant`
+        self.matched: set[str] = set()  # variables bound by patterns: their value is not known
         where = f"`{clause.qualified_name}`"
-        for index, what in self._untrusted_params(module_kinds):
-            if index < len(clause.params):
-                for name in sorted(variables(clause.params[index])):
-                    self.tainted[name] = Origin(f"{what} of {where}")
-        if clause.body is not None:
-            # Two passes let a value assigned late in a loop body reach earlier uses.
-            for _ in range(2):
-                self._propagate(clause.body)
-        self._checks = self._allow_list_checks()
+        untrusted = dict(self._untrusted_params(module_kinds))
+        for index, param in enumerate(clause.params):
+            names = sorted(variables(param))
+            self.matched.update(names)
+            uploads = _upload_paths(param)
+            for name in names:
+                cleaned = _PATH if name in uploads else frozenset()
+                if index in untrusted:
+                    self.tainted[name] = Origin(f"{untrusted[index]} of {where}", cleaned=cleaned)
+                else:
+                    self.params[name] = Origin(f"parameter {index + 1} of {where}", param=index, cleaned=cleaned)
+        matches, self._checks = self._scan(outline)
+        known = len(self.tainted) + len(self.params)
+        for pattern, value, simple in matches:
+            self._bind(pattern, value, simple=simple, record=True)
+        if len(self.tainted) + len(self.params) > known:
+            # A second pass lets a value assigned late in a loop body reach earlier uses.
+            for pattern, value, simple in matches:
+                self._bind(pattern, value, simple=simple, record=False)
 
     def _untrusted_params(self, kinds: tuple[str, ...]) -> list[tuple[int, str]]:
         clause = self.clause
@@ -124,34 +191,39 @@ class Flow:
             found.append((1, "the request params"))
         return found
 
-    def _propagate(self, body: Node) -> None:
-        for node in walk(body):
-            if node.type == "binary_operator" and operator(node) in ("=", "<-"):
-                origin = self.origin(node.child_by_field_name("right"))
-                if origin is not None:
-                    self._taint_pattern(node.child_by_field_name("left"), origin)
-            elif node.type == "call" and call_target_name(node) == "case":
-                args = arguments(node)
-                origin = self.origin(args[0]) if args else None
-                block = do_block(node)
-                if origin is not None and block is not None:
-                    for clause in block.named_children:
-                        if clause.type == "stab_clause":
-                            self._taint_pattern(clause.child_by_field_name("left"), origin)
-
-    def _allow_list_checks(self) -> list[tuple[str, int]]:
-        """`(code, position)` of each `x in [constants]` / `x == constant` test
-        in the clause's guard and body."""
+    def _scan(self, outline: Outline) -> tuple[list[tuple[Node | None, Node | None, bool]], list[tuple[str, int]]]:
+        """The clause's bindings `(pattern, value, simple)` (`=`, `<-`, the
+        clauses of a `case` on a value) and the `(code, position)` of each
+        test against constants (`x in [..]`, `x == ..`), from the outline."""
+        node = self.clause.node
+        matches: list[tuple[Node | None, Node | None, bool]] = []
+        for match in outline.values_within("match", node) + outline.values_within("generator", node):
+            matches.append((match.child_by_field_name("left"), match.child_by_field_name("right"),
+                            operator(match) == "="))
+        for stab in outline.values_within("stab", node):
+            case = stab.parent.parent if stab.parent is not None else None
+            if case is not None and case.type == "call" and call_target_name(case) == "case" and arguments(case):
+                matches.append((stab.child_by_field_name("left"), arguments(case)[0], False))
         checks = []
-        for part in (self.clause.guard, self.clause.body):
-            if part is None:
-                continue
-            for node in walk(part):
-                if node.type == "binary_operator" and operator(node) in ("in", "==", "==="):
-                    left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-                    if left is not None and is_constant(right):
-                        checks.append((" ".join(text(left).split()), node.start_byte))
-        return checks
+        for check in outline.values_within("check", node):
+            left, right = check.child_by_field_name("left"), check.child_by_field_name("right")
+            if left is not None and is_constant(right):
+                checks.append((" ".join(text(left).split()), check.start_byte))
+        return matches, checks
+
+    def _bind(self, pattern: Node | None, value: Node | None, *, simple: bool, record: bool) -> None:
+        names = variables(pattern)
+        if not record:
+            pass
+        elif simple and pattern is not None and pattern.type == "identifier":
+            self.bindings.setdefault(text(pattern), []).append(value)
+        else:
+            self.matched.update(names)
+        uploads = _upload_paths(pattern)
+        for found, table in ((self._find(value, 0, True), self.tainted), (self._find(value, 0, False), self.params)):
+            if found is not None:
+                for name in names:
+                    table.setdefault(name, found.through(name).clean(_PATH if name in uploads else frozenset()))
 
     def validated(self, value: Node) -> bool:
         """Whether `value` was tested against constants (`when s in ~w(a b)`,
@@ -159,47 +231,120 @@ class Flow:
         code = " ".join(text(value).split())
         return any(checked == code and position < value.start_byte for checked, position in self._checks)
 
-    def _taint_pattern(self, pattern: Node | None, origin: Origin) -> None:
-        for name in variables(pattern):
-            if name not in self.tainted:
-                self.tainted[name] = origin.through(name)
+    # -- questions rules ask -------------------------------------------------
 
-    def origin(self, node: Node | None, depth: int = 0) -> Origin | None:
-        """The untrusted origin of an expression's value, or None if not shown untrusted."""
-        if node is None or depth > MAX_DEPTH:
-            return None
+    def origin(self, node: Node | None, kind: str | None = None) -> Origin | None:
+        """The untrusted origin of an expression's value, or None if not shown
+        untrusted. With `kind`, values a sanitiser made safe for that kind of
+        sink do not count."""
+        return self._find(node, 0, True, kind)
+
+    def parameter(self, node: Node | None, kind: str | None = None) -> Origin | None:
+        """The function parameter an expression's value comes from, if any."""
+        return self._find(node, 0, False, kind)
+
+    def sanitised(self, node: Node | None, kind: str) -> bool:
+        """Whether the value was produced by a sanitiser for `kind` (directly or
+        through a variable bound to its result)."""
+        node = _unpiped(node)
+        if node is None:
+            return False
+        if node.type == "identifier":
+            values = self.bindings.get(text(node), [])
+            return bool(values) and text(node) not in self.matched and all(self.sanitised(v, kind) for v in values)
+        if node.type == "call":
+            target = node.child_by_field_name("target")
+            if target is not None and target.type == "dot":
+                module = module_reference(target.child_by_field_name("left"), self.clause.module)
+                return kind in cleans(module, text(target.child_by_field_name("right")))
+        return False
+
+    def constant(self, node: Node | None, depth: int = 0) -> bool:
+        """Whether the value is fixed by the code: a literal, a module attribute,
+        a variable only ever bound to such values, a `case`/`if` whose every
+        branch gives one, or a path/config lookup built from them."""
+        if node is None or depth > 8:
+            return False
+        if is_constant(node):
+            return True
         kind = node.type
         if kind == "identifier":
-            return self.tainted.get(text(node))
-        if kind == "access_call":
-            return self.origin(node.child_by_field_name("target"), depth + 1)
-        if kind in ("string", "charlist", "quoted_atom", "sigil"):
-            for child in node.named_children:
-                if child.type == "interpolation":
-                    for inner in child.named_children:
-                        found = self.origin(inner, depth + 1)
-                        if found:
-                            return found
+            if self.validated(node):
+                return True
+            name = text(node)
+            values = self.bindings.get(name)
+            return bool(values) and name not in self.matched and all(self.constant(v, depth + 1) for v in values)
+        if kind in ("string", "list", "tuple", "binary_operator", "arguments", "block"):
+            if kind == "binary_operator" and operator(node) not in ("<>", "++", "|>"):
+                return False
+            parts = [c for c in node.named_children if c.type not in ("quoted_content", "escape_sequence")]
+            parts = [p.named_children[0] if p.type == "interpolation" and p.named_children else p for p in parts]
+            return all(self.constant(p, depth + 1) for p in parts)
+        if kind == "call":
+            return self._constant_call(node, depth)
+        return False
+
+    def _constant_call(self, node: Node, depth: int) -> bool:
+        name = call_target_name(node)
+        block = do_block(node)
+        if name in ("case", "if", "unless", "cond") and block is not None:
+            return all(r is not None and self.constant(_last(r), depth + 1) for r in _branch_values(block))
+        if name in ("if", "unless") and len(arguments(node)) == 2:  # `if c, do: a, else: b`
+            options = arguments(node)[1]
+            branches = [keyword(options, "do"), keyword(options, "else")]
+            return branches[0] is not None and all(b is None or self.constant(b, depth + 1) for b in branches)
+        target = node.child_by_field_name("target")
+        if target is None or target.type != "dot":
+            return name == "__DIR__"
+        module = module_reference(target.child_by_field_name("left"), self.clause.module)
+        if text(target.child_by_field_name("right")) not in _FIXED_CALLS.get(module, ()):
+            return False
+        return all(self.constant(a, depth + 1) for a in arguments(node))
+
+    # -- tracing -------------------------------------------------------------
+
+    def _find(self, node: Node | None, depth: int, untrusted: bool, kind: str | None = None) -> Origin | None:
+        if node is None or depth > MAX_DEPTH:
             return None
-        if kind in ("list", "tuple", "map", "map_content", "keywords", "pair", "arguments", "block"):
-            for child in node.named_children:
-                found = self.origin(child, depth + 1)
-                if found:
-                    return found
+        found = self._find_any(node, depth, untrusted, kind)
+        if found is not None and kind is not None and kind in found.cleaned:
             return None
-        if kind == "binary_operator":
+        return found
+
+    def _find_any(self, node: Node, depth: int, untrusted: bool, kind: str | None) -> Origin | None:
+        node_kind = node.type
+        if node_kind == "identifier":
+            if self._checks and self.validated(node):
+                return None  # checked against constants: it is one of them
+            return (self.tainted if untrusted else self.params).get(text(node))
+        if node_kind == "access_call":
+            return self._find(node.child_by_field_name("target"), depth + 1, untrusted, kind)
+        if node_kind in ("string", "charlist", "quoted_atom", "sigil"):
+            inner = [i for c in node.named_children if c.type == "interpolation" for i in c.named_children]
+            return self._first(inner, depth, untrusted, kind)
+        if node_kind in ("list", "tuple", "map", "map_content", "keywords", "pair", "arguments", "block"):
+            return self._first(node.named_children, depth, untrusted, kind)
+        if node_kind == "binary_operator":
             op = operator(node)
             left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
-            if op == "<>":
-                return self.origin(left, depth + 1) or self.origin(right, depth + 1)
+            if op in ("<>", "++"):
+                return self._first([left, right], depth, untrusted, kind)
             if op == "|>" and right is not None and right.type == "call":
-                return self._call_origin(right, [left], depth)
+                return self._call_origin(right, [left], depth, untrusted, kind)
             return None
-        if kind == "call":
-            return self._call_origin(node, [], depth)
+        if node_kind == "call":
+            return self._call_origin(node, [], depth, untrusted, kind)
         return None
 
-    def _call_origin(self, node: Node, piped: list[Node | None], depth: int) -> Origin | None:
+    def _first(self, nodes, depth: int, untrusted: bool, kind: str | None) -> Origin | None:
+        for child in nodes:
+            found = self._find(child, depth + 1, untrusted, kind)
+            if found is not None:
+                return found
+        return None
+
+    def _call_origin(self, node: Node, piped: list[Node | None], depth: int, untrusted: bool,
+                     kind: str | None) -> Origin | None:
         target = node.child_by_field_name("target")
         if target is None:
             return None
@@ -214,15 +359,72 @@ class Flow:
                 if has_args or left is None:
                     return None
                 # Field access: `conn.params`, `response.body`, `params.user`.
-                if left.type == "identifier" and "conn" in text(left) and name in _CONN_FIELDS:
+                if untrusted and left.type == "identifier" and "conn" in text(left) and name in _CONN_FIELDS:
                     return Origin(f"`{text(node)}`")
-                return self.origin(left, depth + 1)
+                found = self._find(left, depth + 1, untrusted, None)
+                if found is not None and name == "path":  # a `Plug.Upload`'s temporary file, made by Plug
+                    found = found.clean(_PATH)
+                return None if found is None or kind in found.cleaned else found
         else:
             module, name = None, text(target)
-        if module in _HTTP_CLIENTS and name.rstrip("!") in _HTTP_VERBS:
+        if untrusted and module in _HTTP_CLIENTS and name.rstrip("!") in _HTTP_VERBS:
             return Origin(f"an HTTP response (`{module}.{name}`)")
-        if name in _CONN_READERS and module in (None, "Plug.Conn"):
+        if untrusted and name in _CONN_READERS and module in (None, "Plug.Conn"):
             return Origin(f"the request (`{name}`)")
-        if name in _PASS_THROUGH.get(module, ()) and args:
-            return self.origin(args[0], depth + 1)
-        return None
+        if name in _PASS_ANY.get(module, ()):
+            found = self._first(args, depth, untrusted, kind)
+        elif args and (name in _PASS_THROUGH.get(module, ()) or module in _SANITISER_MODULES):
+            found = self._find(args[0], depth + 1, untrusted, None)
+        else:
+            return None
+        if found is None:
+            return None
+        found = found.clean(cleans(module, name))
+        return None if kind is not None and kind in found.cleaned else found
+
+
+def _upload_paths(pattern: Node | None) -> set[str]:
+    """Variables a pattern binds to the `path` of a `%Plug.Upload{}`: a
+    temporary file Plug made, whatever the client sent."""
+    found: set[str] = set()
+    if pattern is None or b"Upload" not in pattern.text:
+        return found
+    for node in walk(pattern):
+        if node.type != "map":
+            continue
+        struct = next((c for c in node.named_children if c.type == "struct"), None)
+        if struct is None or not text(struct).endswith("Upload"):
+            continue
+        content = next((c for c in node.named_children if c.type == "map_content"), None)
+        value = keyword(content.named_children[0] if content and content.named_children else None, "path")
+        if value is not None and value.type == "identifier":
+            found.add(text(value))
+    return found
+
+
+def _unpiped(node: Node | None) -> Node | None:
+    """`x |> f()` -> the call `f()` (its value is the pipe's)."""
+    while node is not None and node.type == "binary_operator" and operator(node) == "|>":
+        node = node.child_by_field_name("right")
+    return node
+
+
+def _branch_values(block: Node) -> list[Node | None]:
+    """The value of each branch of a `case`/`cond` (stab clauses) or an
+    `if`/`unless` (the do part and the else part; a missing else is `nil`)."""
+    stabs = [c.child_by_field_name("right") for c in block.named_children if c.type == "stab_clause"]
+    if stabs:
+        return stabs
+    else_block = next((c for c in block.named_children if c.type == "else_block"), None)
+    body = [c for c in block.named_children if c.type != "else_block"]
+    values: list[Node | None] = [body[-1] if body else None]
+    if else_block is not None:
+        values.append(else_block.named_children[-1] if else_block.named_children else None)
+    return values
+
+
+def _last(node: Node) -> Node:
+    """The value of a block: its last expression."""
+    while node.type in ("block", "do_block", "else_block", "body") and node.named_children:
+        node = node.named_children[-1]
+    return node

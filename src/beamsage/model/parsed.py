@@ -15,7 +15,7 @@ from tree_sitter import Node, Tree
 from ..source.directives import Directive, parse_directive
 from ..source.document import Document, Span
 from ..source.parse import first_error
-from ..source.syntax import Clause, ModuleDef, Outline, text
+from ..source.syntax import Call, Clause, ModuleDef, Outline, text
 from ..source.templates import Template
 from ..source.trees import parse_document
 from .calls import function_calls, local_functions
@@ -27,8 +27,10 @@ from .ecto.schemas import schema_facts
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
+from .taint import Sink, sinks, taint_facts
 
 _COMMENT_STARTS = ("#", "<%#", "<%!--", "<!--")
+_NOT_PRODUCTION = frozenset({"test", "test_support", "config", "mix", "migration"})
 
 
 class ParsedFile:
@@ -65,11 +67,21 @@ class ParsedFile:
         """Per module (by `id`), the `(name, arity)` pairs its own functions answer to."""
         return local_functions(self)
 
+    @property
+    def runs_in_production(self) -> bool:
+        """Not a test, config file, `mix.exs` or migration: code that serves users."""
+        return not (self.kinds & _NOT_PRODUCTION)
+
+    @cached_property
+    def sink_calls(self) -> list[tuple[Call, Sink]]:
+        """Dangerous calls that run at run time, with their sink arguments (`model.taint`)."""
+        return [(call, sink) for call in self.outline.calls if call.runs_at_runtime for sink in sinks(call)]
+
     def flow(self, clause: Clause) -> Flow:
         """Local data flow of one clause: which variables hold untrusted input."""
         flow = self._flows.get(id(clause))
         if flow is None:
-            flow = self._flows[id(clause)] = Flow(clause, self.kinds_of(clause.module))
+            flow = self._flows[id(clause)] = Flow(clause, self.kinds_of(clause.module), self.outline)
         return flow
 
     # -- problems -----------------------------------------------------------
@@ -120,6 +132,7 @@ class ParsedFile:
     def facts(self, issues: tuple[SourceIssue, ...] = ()) -> FileFacts:
         syntax = self.syntax_issue()
         functions, loops = function_calls(self)
+        sink_params, arg_flows = taint_facts(self) if self.runs_in_production else ((), ())
         return FileFacts(
             path=self.doc.path,
             language=self.doc.language.value,
@@ -135,6 +148,8 @@ class ParsedFile:
             migrations=tuple(self._migrations()),
             loads=tuple(load_facts(self)),
             config=tuple(config_entries(self)) if "config" in self.kinds else (),
+            sink_params=tuple(sink_params),
+            arg_flows=tuple(arg_flows),
         )
 
     def _schemas(self):

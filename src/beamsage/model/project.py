@@ -13,6 +13,7 @@ from .callgraph import CallGraph
 from .ecto.model import EctoModel
 from .facts import FileFacts, ModuleFacts
 from .layout import Layout
+from .taint import TaintPaths
 
 
 @dataclass
@@ -36,3 +37,7 @@ class Project:
     @cached_property
     def calls(self) -> CallGraph:
         return CallGraph(self)
+
+    @cached_property
+    def taint(self) -> TaintPaths:
+        return TaintPaths(self)

@@ -8,7 +8,9 @@ SARIF `help` are generated from it. Rules come in two scopes:
 - `FileRule.check(file)` sees one `ParsedFile` (the syntax helper layer and
   the file's model). Its findings are cached with the file's facts.
 - `ProjectRule.check(project)` sees every file's facts, for what crosses
-  files; it runs on every review, cached or not.
+  files; it runs on every review, cached or not. A `FileRule` may also
+  look at the project (`check_project`) to raise its confidence in a
+  finding of its own.
 """
 
 from __future__ import annotations
@@ -173,6 +175,13 @@ class FileRule(Rule, ABC):
     @abstractmethod
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         """Findings in one parsed file."""
+
+    def check_project(self, project: Project) -> Iterable[Finding]:
+        """Findings only the whole project shows (untrusted data reaching this
+        rule's dangerous call through other functions); none by default. A
+        finding here at the place of a file finding replaces it when it is
+        more confident."""
+        return ()
 
 
 class ProjectRule(Rule, ABC):

@@ -21,6 +21,8 @@ never raises RecursionError.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+
 from dataclasses import dataclass, field
 from typing import Iterable, Iterator
 
@@ -52,6 +54,7 @@ _BINDING_QUERY = """
 (binary_operator operator: "=") @match
 (binary_operator operator: "<-") @generator
 (stab_clause) @stab
+(binary_operator operator: ["in" "==" "==="]) @check
 """
 _DIRECTIVES = frozenset({"alias", "import", "use", "require"})
 
@@ -364,10 +367,12 @@ class Outline:
         self.sigils: list[Node] = []
         self.dynamic_atoms: list[Node] = []
         # Per tree (False: the file's Elixir, True: the Elixir in its templates): field
-        # reads (`access`: `x.name` with no parentheses) and the `match` (`=`),
-        # `generator` (`<-`) and `stab` (`x -> ...`) nodes that bind variables.
+        # reads (`access`: `x.name` with no parentheses), the `match` (`=`),
+        # `generator` (`<-`) and `stab` (`x -> ...`) nodes that bind variables,
+        # and the `check`s (`x in ...`, `x == ...`) that may test a value.
         self.values: dict[bool, dict[str, list[Node]]] = {}
         self._quotes: list[Node] = []
+        self._starts: dict[tuple[bool, str], list[int]] = {}
 
     @classmethod
     def build(cls, tree: Tree | None, templates: Iterable[Tree] = ()) -> Outline:
@@ -604,9 +609,23 @@ class Outline:
     def clauses_of(self, module: ModuleDef) -> list[Clause]:
         return [c for c in self.clauses if c.module is module]
 
+    def values_within(self, name: str, node: Node) -> list[Node]:
+        """The `name` nodes of `values` (both trees) inside `node`, in source order."""
+        found = []
+        for in_template, values in self.values.items():
+            nodes = values.get(name, [])
+            starts = self._starts.get((in_template, name))
+            if starts is None or len(starts) != len(nodes):
+                nodes.sort(key=lambda n: n.start_byte)
+                starts = self._starts[(in_template, name)] = [n.start_byte for n in nodes]
+            first = bisect_left(starts, node.start_byte)
+            last = bisect_left(starts, node.end_byte)
+            found.extend(nodes[first:last])
+        return sorted(found, key=lambda n: n.start_byte) if len(self.values) > 1 else found
+
 
 def _values(captures: dict[str, list[Node]]) -> dict[str, list[Node]]:
-    return {"access": [], **{name: captures.get(name, []) for name in ("match", "generator", "stab")}}
+    return {"access": [], **{name: captures.get(name, []) for name in ("match", "generator", "stab", "check")}}
 
 
 def module_reference(node: Node | None, module: ModuleDef | None) -> str | None:

@@ -3,28 +3,28 @@ constant, and how sure a finding is that its value comes from an attacker."""
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterable, Iterator
+from typing import ClassVar
 
 from tree_sitter import Node
 
 from ...model.flow import Origin
 from ...model.kinds import REQUEST_HANDLERS
 from ...model.parsed import ParsedFile
+from ...model.project import Project
+from ...model.taint import Sink, TaintPath
 from ...source.syntax import Call, operator, text
-from ..base import Confidence
-
-_NOT_RUNTIME_KINDS = frozenset({"test", "test_support", "config", "mix", "migration"})
+from ..base import Confidence, FileRule, Finding, Location, Related
 
 
 def reviewable(file: ParsedFile) -> bool:
-    return not (file.kinds & _NOT_RUNTIME_KINDS)
+    return file.runs_in_production
 
 
 def runtime_calls(file: ParsedFile, wanted: dict[str | None, set[str]]) -> Iterator[Call]:
     """Calls to `wanted` functions (module -> names) in code that runs at run time."""
     for call in file.outline.calls:
-        if call.name in wanted.get(call.module, ()) and call.runs_at_runtime \
-                and not (call.module_def and call.module_def.name.startswith("Mix.Tasks.")):
+        if call.name in wanted.get(call.module, ()) and call.runs_at_runtime and not _mix_task(call):
             yield call
 
 
@@ -39,7 +39,7 @@ def judge(file: ParsedFile, call: Call, value: Node | None) -> tuple[Confidence,
         origin = file.flow(call.owner).origin(value)
         if origin is not None:
             return Confidence.HIGH, origin
-    if call.in_template or set(file.kinds_of(call.module_def)) & REQUEST_HANDLERS:
+    if request_handler(file, call):
         return Confidence.MEDIUM, None
     return Confidence.LOW, None
 
@@ -67,3 +67,82 @@ def because(origin: Origin | None, value: Node | None = None) -> str:
     if origin is None:
         return ""
     return f"; the value {origin.describe(text(value) if value is not None else None)}"
+
+
+class SinkRule(FileRule):
+    """A rule about values reaching one kind of sink (`model.taint`).
+
+    In a file: each sink call whose value is not fixed by the code, not
+    checked against constants and not sanitised for this kind; high
+    confidence when the value is shown untrusted, else `unknown_confidence`.
+    Across the project: untrusted values handed to functions that pass them
+    on to such a sink, reported at the sink with high confidence.
+    """
+
+    kinds: ClassVar[tuple[str, ...]]
+    # Values of unknown origin: low confidence in request handlers, silent elsewhere.
+    unknown_only_in_requests: ClassVar[bool] = False
+
+    def check(self, file: ParsedFile) -> Iterable[Finding]:
+        if not reviewable(file):
+            return
+        for call, sink in file.sink_calls:
+            if sink.kind not in self.kinds or _mix_task(call):
+                continue
+            flow = file.flow(call.owner) if call.owner is not None else None
+            value = sink.value
+            if flow is None or flow.constant(value) or flow.validated(value) or flow.sanitised(value, sink.kind):
+                continue
+            origin = flow.origin(value, sink.kind)
+            if origin is None and flow.origin(value) is not None:
+                continue  # untrusted, but a sanitiser made it safe for this sink
+            confidence = Confidence.HIGH if origin is not None else self.unknown_confidence(file, call, sink)
+            if confidence is not None:
+                yield self.finding(file.path, file.span(value), self.describe(sink, value, origin), confidence=confidence,
+                                   fix=self.fix_for(sink))
+
+    def check_project(self, project: Project) -> Iterable[Finding]:
+        by_sink: dict[tuple, list[TaintPath]] = {}
+        for kind in self.kinds:
+            for path in project.taint.paths(kind):
+                by_sink.setdefault(path.reach.at, []).append(path)
+        for paths in by_sink.values():
+            yield self._path_finding(paths)
+
+    def _path_finding(self, paths: list[TaintPath]) -> Finding:
+        """One finding at the sink for every call site that hands it untrusted data."""
+        first = paths[0]
+        reach = first.reach
+        source = first.source.removeprefix("comes from ")
+        others = len(paths) - 1
+        more = f" (and {others} more call site{'s' if others > 1 else ''})" if others else ""
+        origin = Origin(f"{source}, passed to {' -> '.join(reach.through)}{more}")
+        message = self.describe(Sink(reach.kind, None, reach.sink), None, origin)  # type: ignore[arg-type]
+        location = Location(reach.path, reach.line, reach.column, reach.end_line, reach.end_column)
+        related = tuple(
+            Related(Location(p.call_path, p.call_line, p.call_column, p.call_line, p.call_column),
+                    f"untrusted data enters {p.reach.through[0]} here")
+            for p in paths
+        )
+        return Finding(self.id, self.severity, Confidence.HIGH, message, location, related,
+                       self.fix_for(Sink(reach.kind, None, reach.sink)))  # type: ignore[arg-type]
+
+    def unknown_confidence(self, file: ParsedFile, call: Call, sink: Sink) -> Confidence | None:
+        """Confidence for a value of unknown origin (None: not reported)."""
+        if self.unknown_only_in_requests:
+            return Confidence.LOW if request_handler(file, call) else None
+        return Confidence.MEDIUM if request_handler(file, call) else Confidence.LOW
+
+    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+        raise NotImplementedError
+
+    def fix_for(self, sink: Sink) -> str | None:
+        return None
+
+
+def request_handler(file: ParsedFile, call: Call) -> bool:
+    return call.in_template or bool(set(file.kinds_of(call.module_def)) & REQUEST_HANDLERS)
+
+
+def _mix_task(call: Call) -> bool:
+    return bool(call.module_def and call.module_def.name.startswith("Mix.Tasks."))

@@ -3,13 +3,17 @@ terms, code, SQL or shell commands."""
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
+from tree_sitter import Node
+
+from ...model.flow import Origin
 from ...model.kinds import REQUEST_HANDLERS
 from ...model.parsed import ParsedFile
-from ...source.syntax import Call, atom_value, is_constant, is_interpolated, text
+from ...model.taint import Sink
+from ...source.syntax import Call, atom_value, is_constant, is_interpolated, operator, text
 from ..base import Confidence, FileRule, Finding, Severity, register
-from .common import because, captured_subject, judge, reviewable, runtime_calls, shown, validated
+from .common import SinkRule, because, captured_subject, judge, reviewable, runtime_calls, shown, validated
 
 
 @register
@@ -307,3 +311,147 @@ class CodeEvaluation(FileRule):
                 confidence=confidence,
                 fix="Never evaluate code built at run time; compile templates at build time and pass data as assigns.",
             )
+
+
+@register
+class SQLInjection(SinkRule):
+    """SQL text built from data that may come from outside.
+
+    ## What it finds
+
+    The SQL argument of `Repo.query/1..3`, `Repo.query!/1..3`,
+    `Ecto.Adapters.SQL.query/2..4` (and `query!`, `query_many`, `stream`),
+    `Postgrex.query/3..4` and `MyXQL.query/3..4` when it is not fixed by the
+    code. Confidence is high when the text is shown to carry request, socket
+    or HTTP data, directly or through a project function that passes its
+    argument on to the query; medium for SQL assembled with interpolation or
+    `<>` in a module that handles requests; low otherwise. Parameterised
+    queries (`$1` placeholders with a parameter list) are never reported,
+    nor is SQL built only from literals and module attributes.
+
+    ## Why it matters
+
+    Ecto's query DSL and `fragment/1` always send values as parameters, but
+    raw SQL is sent as written. A quote in an interpolated value ends the
+    string literal and the rest runs as SQL: reading other users' rows,
+    changing data, or on Postgres running `COPY ... PROGRAM` to execute shell
+    commands with the database's rights.
+
+    ## Example
+
+    ```elixir
+    def search(conn, %{"q" => q}) do
+      {:ok, result} = Repo.query("SELECT id, name FROM products WHERE name ILIKE '%#{q}%'")
+      json(conn, result.rows)
+    end
+    ```
+
+    ## Use instead
+
+    Pass values as parameters (or use an Ecto query with `^`):
+
+    ```elixir
+    def search(conn, %{"q" => q}) do
+      {:ok, result} = Repo.query("SELECT id, name FROM products WHERE name ILIKE $1", ["%#{q}%"])
+      json(conn, result.rows)
+    end
+    ```
+    """
+
+    id = "Security.SQLInjection"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    cwe = (89,)
+    security_severity = 9.8
+    kinds = ("sql",)
+
+    def unknown_confidence(self, file: ParsedFile, call: Call, sink: Sink) -> Confidence | None:
+        if not _assembled(file, call, sink.value):
+            return Confidence.LOW
+        return super().unknown_confidence(file, call, sink)
+
+    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+        return f"{sink.what} runs SQL built from {shown(value)}{because(origin, value)}"
+
+    def fix_for(self, sink: Sink) -> str:
+        return "Pass values as query parameters (`$1`, `$2` with a list) or use an Ecto query with `^`."
+
+
+def _assembled(file: ParsedFile, call: Call, value: Node) -> bool:
+    """SQL put together from pieces: interpolation or `<>`, directly or in the
+    value a variable was bound to."""
+    if value.type == "identifier" and call.owner is not None:
+        return any(_assembled(file, call, v) for v in file.flow(call.owner).bindings.get(text(value), ()))
+    return is_interpolated(value) or (value.type == "binary_operator" and operator(value) == "<>")
+
+
+@register
+class CommandInjection(SinkRule):
+    """Operating-system commands built from data that may come from outside.
+
+    ## What it finds
+
+    The program of `System.cmd/2,3`, the command of `System.shell/1,2` and
+    `:os.cmd/1,2`, and the command of `Port.open({:spawn, command}, ...)` or
+    `{:spawn_executable, path}` when not fixed by the code; the script of a
+    shell run with `System.cmd("sh", ["-c", script])`; and arguments of
+    `System.cmd/3` shown to come from outside (argument injection: a value
+    starting with `-` becomes an option of the program). Confidence is high
+    when the value is shown to carry request, socket or HTTP data, directly
+    or through a project function; medium for an unknown command in a module
+    that handles requests; low otherwise.
+
+    ## Why it matters
+
+    `System.shell/1`, `:os.cmd/1` and `{:spawn, command}` hand the whole
+    string to a shell, so `;`, `|` and `$(...)` in a value run further
+    commands with the rights of the BEAM: reading secrets, opening a reverse
+    shell. `System.cmd/3` runs no shell, but a chosen program or a chosen
+    option (`--upload-pack=...` for git, `-o` for many tools) is just as
+    dangerous.
+
+    ## Example
+
+    ```elixir
+    def thumbnail(conn, %{"name" => name}) do
+      {output, 0} = System.shell("convert uploads/#{name} -resize 200x200 thumbs/#{name}")
+      text(conn, output)
+    end
+    ```
+
+    ## Use instead
+
+    Run a fixed program with `System.cmd/3` and an argument list, end options
+    with `--`, and check values against what you expect:
+
+    ```elixir
+    def thumbnail(conn, %{"name" => name}) do
+      file = Path.basename(name)
+      {output, 0} = System.cmd("convert", ["--", Path.join("uploads", file), "-resize", "200x200",
+                                           Path.join("thumbs", file)])
+      text(conn, output)
+    end
+    ```
+    """
+
+    id = "Security.CommandInjection"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+    cwe = (78, 88)
+    security_severity = 9.8
+    kinds = ("command", "argument")
+
+    def unknown_confidence(self, file: ParsedFile, call: Call, sink: Sink) -> Confidence | None:
+        if sink.kind == "argument":
+            return None  # arguments of a fixed program: only report what is shown untrusted
+        return super().unknown_confidence(file, call, sink)
+
+    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+        if sink.kind == "argument":
+            return f"{sink.what} passes {shown(value)} as arguments of the program{because(origin, value)}"
+        return f"{sink.what} runs a command built from {shown(value)}{because(origin, value)}"
+
+    def fix_for(self, sink: Sink) -> str:
+        if sink.kind == "argument":
+            return "Check the value against what you expect and put `--` before it to end the program's options."
+        return "Run a fixed program with `System.cmd/3` and an argument list; never build a shell command string."
