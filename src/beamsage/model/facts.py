@@ -84,6 +84,7 @@ class SinkParam(msgspec.Struct, frozen=True, gc=False, array_like=True):
     param: int
     kind: str
     sink: str  # "`Repo.query!/1`"
+    value: str  # the argument's code
     line: int
     column: int
     end_line: int

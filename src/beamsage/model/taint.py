@@ -52,22 +52,38 @@ _FILE_FUNCTIONS = frozenset(
 )
 _TWO_PATHS = frozenset({"cp", "cp!", "cp_r", "cp_r!", "ln", "ln!", "ln_s", "ln_s!", "rename", "rename!", "copy",
                         "copy!"})
+# Functions whose first argument becomes atoms, a term or code.
+_FIRST_ARGUMENT = {
+    ("String", "to_atom"): "atom", ("List", "to_atom"): "atom", (":erlang", "binary_to_atom"): "atom",
+    (":erlang", "list_to_atom"): "atom", (":erlang", "binary_to_term"): "term",
+    **{("Code", name): "code" for name in ("eval_string", "eval_quoted", "eval_quoted_with_env", "eval_file",
+                                           "compile_string", "compile_quoted", "require_file")},
+    ("EEx", "eval_string"): "code", ("EEx", "eval_file"): "code",
+}
 _SHELLS = frozenset({"sh", "bash", "zsh", "/bin/sh", "/bin/bash", "cmd", "cmd.exe", "powershell"})
 
 
 @dataclass(frozen=True)
 class Sink:
-    kind: str  # sql, command, path, redirect, code, atom, term
-    value: Node  # the argument that must not be attacker-chosen
+    kind: str  # sql, command, argument, path, redirect, code, atom, term
+    value: Node | None  # the argument that must not be attacker-chosen (None: in another file)
     what: str  # "`Repo.query!/1`", for messages
+    call: Call | None = None
 
 
 def sinks(call: Call) -> list[Sink]:
     """The sink arguments of a call (most calls have none)."""
-    name, module, args = call.name or "", call.module, call.args
-    if call.capture or not args:
+    if call.capture or not call.args:
         return []
+    return [replace(sink, call=call) for sink in _sinks(call)]
+
+
+def _sinks(call: Call) -> list[Sink]:
+    name, module, args = call.name or "", call.module, call.args
     label = f"`{module + '.' if module else ''}{name}/{call.arity}`"
+    kind = _FIRST_ARGUMENT.get((module or "", name))
+    if kind is not None:
+        return [Sink(kind, args[0], label)]
     sql = _sql_text(call)
     if sql is not None:
         return [Sink("sql", sql, label)] if sql is not False else []
@@ -154,9 +170,9 @@ def _sink_params(file: ParsedFile, clause: Clause, found: list[Sink]) -> Iterato
         origin = flow.parameter(sink.value, sink.kind)
         if origin is None or flow.validated(sink.value):
             continue
-        span = file.span(sink.value)
+        span = file.span(sink.call.node if sink.call is not None else sink.value)
         yield SinkParam(clause.module.name, clause.name, clause.arity, origin.param, sink.kind, sink.what,
-                        span.line, span.column, span.end_line, span.end_column)
+                        text(sink.value)[:200], span.line, span.column, span.end_line, span.end_column)
 
 
 def _arg_flows(file: ParsedFile, clause: Clause, call: Call, callee: tuple) -> Iterator[ArgFlow]:
@@ -189,6 +205,7 @@ class Reach:
 
     kind: str
     sink: str
+    value: str  # the sink's argument, as written
     path: str  # the sink's file
     line: int
     column: int
@@ -227,7 +244,7 @@ class TaintPaths:
         found: dict[FunctionParam, list[Reach]] = {}
         for path, facts in self.project.files.items():
             for p in facts.sink_params:
-                reach = Reach(p.kind, p.sink, path, p.line, p.column, p.end_line, p.end_column,
+                reach = Reach(p.kind, p.sink, p.value, path, p.line, p.column, p.end_line, p.end_column,
                               (f"`{p.module}.{p.name}/{p.arity}`",))
                 found.setdefault((p.module, p.name, p.arity, p.param), []).append(reach)
         edges = [(flow, key) for _, flow, key in self._flows if flow.param is not None]

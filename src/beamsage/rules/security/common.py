@@ -13,7 +13,7 @@ from ...model.kinds import REQUEST_HANDLERS
 from ...model.parsed import ParsedFile
 from ...model.project import Project
 from ...model.taint import Sink, TaintPath
-from ...source.syntax import Call, operator, text
+from ...source.syntax import Call, is_constant, operator, text
 from ..base import Confidence, FileRule, Finding, Location, Related
 
 
@@ -29,8 +29,12 @@ def runtime_calls(file: ParsedFile, wanted: dict[str | None, set[str]]) -> Itera
 
 
 def validated(file: ParsedFile, call: Call, value: Node) -> bool:
-    """The value was checked against an allow-list of constants before the call."""
-    return call.owner is not None and file.flow(call.owner).validated(value)
+    """The value is fixed by the code (`case` branches of literals, a path in
+    the release) or was checked against an allow-list before the call."""
+    if call.owner is None:
+        return False
+    flow = file.flow(call.owner)
+    return flow.validated(value) or (not call.in_template and flow.constant(value))
 
 
 def judge(file: ParsedFile, call: Call, value: Node | None) -> tuple[Confidence, Origin | None]:
@@ -57,16 +61,18 @@ def captured_subject(call: Call) -> Node | None:
     return args.named_children[0] if args.named_children and args.named_children[0] != node else None
 
 
-def shown(value: Node | None) -> str:
+def shown(value: Node | str | None) -> str:
     """A short quote of the code that holds the value."""
-    shown = " ".join(text(value).split())
-    return f"`{shown if len(shown) <= 40 else shown[:37] + '...'}`" if value is not None else "its argument"
+    if value is None:
+        return "its argument"
+    code = " ".join((value if isinstance(value, str) else text(value)).split())
+    return f"`{code if len(code) <= 40 else code[:37] + '...'}`"
 
 
-def because(origin: Origin | None, value: Node | None = None) -> str:
+def because(origin: Origin | None, value: Node | str | None = None) -> str:
     if origin is None:
         return ""
-    return f"; the value {origin.describe(text(value) if value is not None else None)}"
+    return f"; the value {origin.describe(value if isinstance(value, str) or value is None else text(value))}"
 
 
 class SinkRule(FileRule):
@@ -87,19 +93,21 @@ class SinkRule(FileRule):
         if not reviewable(file):
             return
         for call, sink in file.sink_calls:
-            if sink.kind not in self.kinds or _mix_task(call):
-                continue
-            flow = file.flow(call.owner) if call.owner is not None else None
-            value = sink.value
-            if flow is None or flow.constant(value) or flow.validated(value) or flow.sanitised(value, sink.kind):
-                continue
-            origin = flow.origin(value, sink.kind)
-            if origin is None and flow.origin(value) is not None:
-                continue  # untrusted, but a sanitiser made it safe for this sink
-            confidence = Confidence.HIGH if origin is not None else self.unknown_confidence(file, call, sink)
-            if confidence is not None:
-                yield self.finding(file.path, file.span(value), self.describe(sink, value, origin), confidence=confidence,
-                                   fix=self.fix_for(sink))
+            if sink.kind in self.kinds and not _mix_task(call):
+                yield from self.judge_sink(file, call, sink)
+
+    def judge_sink(self, file: ParsedFile, call: Call, sink: Sink) -> Iterable[Finding]:
+        value = sink.value
+        if is_constant(value, in_template=call.in_template) or validated(file, call, value):
+            return
+        flow = file.flow(call.owner) if call.owner is not None else None
+        origin = flow.origin(value, sink.kind) if flow is not None else None
+        if origin is None and flow is not None and (flow.sanitised(value, sink.kind) or flow.origin(value)):
+            return  # a sanitiser made it safe for this kind of sink
+        confidence = Confidence.HIGH if origin is not None else self.unknown_confidence(file, call, sink)
+        if confidence is not None:
+            yield self.finding(file.path, file.span(call.node), self.describe(sink, value, origin),
+                               confidence=confidence, fix=self.fix_for(sink))
 
     def check_project(self, project: Project) -> Iterable[Finding]:
         by_sink: dict[tuple, list[TaintPath]] = {}
@@ -117,7 +125,8 @@ class SinkRule(FileRule):
         others = len(paths) - 1
         more = f" (and {others} more call site{'s' if others > 1 else ''})" if others else ""
         origin = Origin(f"{source}, passed to {' -> '.join(reach.through)}{more}")
-        message = self.describe(Sink(reach.kind, None, reach.sink), None, origin)  # type: ignore[arg-type]
+        sink = Sink(reach.kind, None, reach.sink)
+        message = self.describe(sink, reach.value, origin)
         location = Location(reach.path, reach.line, reach.column, reach.end_line, reach.end_column)
         related = tuple(
             Related(Location(p.call_path, p.call_line, p.call_column, p.call_line, p.call_column),
@@ -125,7 +134,7 @@ class SinkRule(FileRule):
             for p in paths
         )
         return Finding(self.id, self.severity, Confidence.HIGH, message, location, related,
-                       self.fix_for(Sink(reach.kind, None, reach.sink)))  # type: ignore[arg-type]
+                       self.fix_for(sink))
 
     def unknown_confidence(self, file: ParsedFile, call: Call, sink: Sink) -> Confidence | None:
         """Confidence for a value of unknown origin (None: not reported)."""
@@ -133,7 +142,7 @@ class SinkRule(FileRule):
             return Confidence.LOW if request_handler(file, call) else None
         return Confidence.MEDIUM if request_handler(file, call) else Confidence.LOW
 
-    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
         raise NotImplementedError
 
     def fix_for(self, sink: Sink) -> str | None:

@@ -66,7 +66,7 @@ class PathTraversal(SinkRule):
     kinds = ("path",)
     unknown_only_in_requests = True  # most paths are the application's own
 
-    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
         return f"{sink.what} opens a path built from {shown(value)}{because(origin, value)}"
 
     def fix_for(self, sink: Sink) -> str:

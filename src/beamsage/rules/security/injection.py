@@ -12,12 +12,12 @@ from ...model.kinds import REQUEST_HANDLERS
 from ...model.parsed import ParsedFile
 from ...model.taint import Sink
 from ...source.syntax import Call, atom_value, is_constant, is_interpolated, operator, text
-from ..base import Confidence, FileRule, Finding, Severity, register
+from ..base import Confidence, Finding, Severity, register
 from .common import SinkRule, because, captured_subject, judge, reviewable, runtime_calls, shown, validated
 
 
 @register
-class UnsafeAtomConversion(FileRule):
+class UnsafeAtomConversion(SinkRule):
     """Atoms created at run time from data that may come from outside.
 
     ## What it finds
@@ -70,58 +70,65 @@ class UnsafeAtomConversion(FileRule):
     confidence = Confidence.MEDIUM
     cwe = (400, 770)
     security_severity = 7.5
+    kinds = ("atom",)
 
-    _CONVERTERS = {
-        "String": {"to_atom"},
-        "List": {"to_atom"},
-        ":erlang": {"binary_to_atom", "list_to_atom"},
-        "Module": {"concat"},
-    }
     _JSON = {"Jason": {"decode", "decode!"}, "Poison": {"decode", "decode!"}}
-    _WATCHED = {**_CONVERTERS, **_JSON}
+    # Handled here, not as sinks: captures apply to each element, `Module.concat/1,2` to each part.
+    _CONVERTERS = {"String": {"to_atom"}, "List": {"to_atom"}, ":erlang": {"binary_to_atom", "list_to_atom"},
+                   "Module": {"concat"}}
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         if not reviewable(file):
             return
-        for call in runtime_calls(file, self._WATCHED):
-            if call.name in self._CONVERTERS.get(call.module, ()):
+        yield from super().check(file)
+        for call in runtime_calls(file, {**self._CONVERTERS, **self._JSON}):
+            if call.name in self._JSON.get(call.module, ()):
+                yield from self._json_atoms(file, call)
+            elif call.capture or call.name == "concat":
                 yield from self._conversion(file, call)
-            elif call.name in self._JSON.get(call.module, ()) and call.args:
-                keys = call.keyword("keys")
-                if keys is not None and atom_value(keys) == "atoms":
-                    confidence, origin = judge(file, call, call.args[0])
-                    yield self.finding(
-                        file.path,
-                        file.span(call.node),
-                        f"`{call.module}.{call.name}` with `keys: :atoms` creates an atom for every key in "
-                        f"{shown(call.args[0])}{because(origin, call.args[0])}",
-                        confidence=confidence,
-                        fix="Use `keys: :atoms!` (only existing atoms) or keep string keys.",
-                    )
         yield from self._dynamic_atoms(file)
 
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
+        return (f"{sink.what} creates atoms from {shown(value)}, and atoms are never garbage-collected"
+                f"{because(origin, value)}")
+
+    def fix_for(self, sink: Sink) -> str:
+        return "Map accepted strings to atoms explicitly, or use `String.to_existing_atom/1`."
+
+    def _json_atoms(self, file: ParsedFile, call: Call) -> Iterable[Finding]:
+        keys = call.keyword("keys")
+        if call.args and keys is not None and atom_value(keys) == "atoms":
+            confidence, origin = judge(file, call, call.args[0])
+            yield self.finding(
+                file.path,
+                file.span(call.node),
+                f"`{call.module}.{call.name}` with `keys: :atoms` creates an atom for every key in "
+                f"{shown(call.args[0])}{because(origin, call.args[0])}",
+                confidence=confidence,
+                fix="Use `keys: :atoms!` (only existing atoms) or keep string keys.",
+            )
+
     def _conversion(self, file: ParsedFile, call: Call) -> Iterable[Finding]:
-        function = f"{call.module}.{call.name}/{call.arity}"
         if call.capture:
-            subject = value = captured_subject(call)
-            if subject is not None and is_constant(subject, in_template=call.in_template):
+            value = captured_subject(call)
+            if value is not None and (is_constant(value, in_template=call.in_template)
+                                      or validated(file, call, value)):
                 return
-            confidence, origin = judge(file, call, subject)
-            what = f"each element of {shown(subject)}" if subject is not None else "its argument"
+            what = f"each element of {shown(value)}" if value is not None else "its argument"
         else:
-            values = call.args if call.name == "concat" else call.args[:1]
-            variable = [v for v in values if not is_constant(v, in_template=call.in_template)]
+            variable = [v for v in call.args if not is_constant(v, in_template=call.in_template)]
             if not variable or all(validated(file, call, v) for v in variable):
                 return
             value = variable[0]
-            confidence, origin = judge(file, call, value)
             what = shown(value)
+        confidence, origin = judge(file, call, value)
         yield self.finding(
             file.path,
             file.span(call.node),
-            f"`{function}` creates atoms from {what}, and atoms are never garbage-collected{because(origin, value)}",
+            f"`{call.module}.{call.name}/{call.arity}` creates atoms from {what}, and atoms are never "
+            f"garbage-collected{because(origin, value)}",
             confidence=confidence,
-            fix="Map accepted strings to atoms explicitly, or use `String.to_existing_atom/1`.",
+            fix=self.fix_for(None),
         )
 
     def _dynamic_atoms(self, file: ParsedFile) -> Iterable[Finding]:
@@ -158,7 +165,7 @@ class UnsafeAtomConversion(FileRule):
 
 
 @register
-class UnsafeBinaryToTerm(FileRule):
+class UnsafeBinaryToTerm(SinkRule):
     """Deserialising Erlang terms from data that may come from outside.
 
     ## What it finds
@@ -206,37 +213,33 @@ class UnsafeBinaryToTerm(FileRule):
     confidence = Confidence.MEDIUM
     cwe = (502,)
     security_severity = 9.0
+    kinds = ("term",)
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         if not reviewable(file):
             return
+        yield from super().check(file)
         for call in runtime_calls(file, {":erlang": {"binary_to_term"}}):
-            if call.capture:
-                value = captured_subject(call)
-                if value is not None and is_constant(value, in_template=call.in_template):
-                    continue
-            elif call.args and not is_constant(call.args[0], in_template=call.in_template):
-                value = call.args[0]
-                if validated(file, call, value):
-                    continue
-            else:
+            value = captured_subject(call) if call.capture else None
+            if value is None or is_constant(value, in_template=call.in_template) or validated(file, call, value):
                 continue
             confidence, origin = judge(file, call, value)
-            safe_note = ""
-            if len(call.args) > 1 and "safe" in text(call.args[1]):
-                safe_note = " (`[:safe]` still allows funs)"
-            yield self.finding(
-                file.path,
-                file.span(call.node),
-                f"`:erlang.binary_to_term/{call.arity}` decodes {shown(value)}, "
-                f"which may hold executable funs{safe_note}{because(origin, value)}",
-                confidence=confidence,
-                fix="Use `Plug.Crypto.non_executable_binary_to_term(binary, [:safe])` on signed data, or JSON.",
-            )
+            sink = Sink("term", value, "`:erlang.binary_to_term/1`")
+            yield self.finding(file.path, file.span(call.node), self.describe(sink, value, origin),
+                               confidence=confidence, fix=self.fix_for(sink))
+
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
+        call = sink.call
+        safe = call is not None and len(call.args) > 1 and "safe" in text(call.args[1])
+        return (f"{sink.what} decodes {shown(value)}, which may hold executable funs"
+                f"{' (`[:safe]` still allows funs)' if safe else ''}{because(origin, value)}")
+
+    def fix_for(self, sink: Sink) -> str:
+        return "Use `Plug.Crypto.non_executable_binary_to_term(binary, [:safe])` on signed data, or JSON."
 
 
 @register
-class CodeEvaluation(FileRule):
+class CodeEvaluation(SinkRule):
     """Evaluating Elixir code or EEx templates built at run time.
 
     ## What it finds
@@ -285,32 +288,13 @@ class CodeEvaluation(FileRule):
     confidence = Confidence.MEDIUM
     cwe = (94, 95)
     security_severity = 9.8
+    kinds = ("code",)
 
-    _EVALUATORS = {
-        "Code": {"eval_string", "eval_quoted", "eval_quoted_with_env", "eval_file", "compile_string",
-                 "compile_quoted", "require_file"},
-        "EEx": {"eval_string", "eval_file"},
-    }
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
+        return f"{sink.what} evaluates {shown(value)} as code{because(origin, value)}"
 
-    def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if not reviewable(file):
-            return
-        for call in runtime_calls(file, self._EVALUATORS):
-            if call.capture:
-                continue
-            if not call.args or is_constant(call.args[0], in_template=call.in_template):
-                continue
-            if validated(file, call, call.args[0]):
-                continue
-            confidence, origin = judge(file, call, call.args[0])
-            yield self.finding(
-                file.path,
-                file.span(call.node),
-                f"`{call.module}.{call.name}/{call.arity}` evaluates {shown(call.args[0])} as code"
-                f"{because(origin, call.args[0])}",
-                confidence=confidence,
-                fix="Never evaluate code built at run time; compile templates at build time and pass data as assigns.",
-            )
+    def fix_for(self, sink: Sink) -> str:
+        return "Never evaluate code built at run time; compile templates at build time and pass data as assigns."
 
 
 @register
@@ -370,7 +354,7 @@ class SQLInjection(SinkRule):
             return Confidence.LOW
         return super().unknown_confidence(file, call, sink)
 
-    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
         return f"{sink.what} runs SQL built from {shown(value)}{because(origin, value)}"
 
     def fix_for(self, sink: Sink) -> str:
@@ -446,7 +430,7 @@ class CommandInjection(SinkRule):
             return None  # arguments of a fixed program: only report what is shown untrusted
         return super().unknown_confidence(file, call, sink)
 
-    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
         if sink.kind == "argument":
             return f"{sink.what} passes {shown(value)} as arguments of the program{because(origin, value)}"
         return f"{sink.what} runs a command built from {shown(value)}{because(origin, value)}"

@@ -63,7 +63,7 @@ class OpenRedirect(SinkRule):
     kinds = ("redirect",)
     unknown_only_in_requests = True  # most redirect URLs are the application's own
 
-    def describe(self, sink: Sink, value: Node | None, origin: Origin | None) -> str:
+    def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
         return f"`redirect/2` sends the browser to {shown(value)}{because(origin, value)}"
 
     def fix_for(self, sink: Sink) -> str:
