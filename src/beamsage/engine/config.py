@@ -7,6 +7,7 @@
     min-confidence = "medium"              # low | medium | high
     max-file-size = 2097152                # bytes; larger files are skipped
     migrations-start-after = 20240101000000  # Migration rules judge only newer migrations
+    privileged-fields = ["plan", "credit_limit"]  # more fields Security.MassAssignment guards
 
     [severity]
     "Security.UnsafeAtomConversion" = "error"
@@ -40,6 +41,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, rename="kebab", frozen=
     # Migrations at or before this version have run everywhere: what they did
     # to production is history, so the Migration rules leave them alone.
     migrations_start_after: int | None = None
+    # Schema fields users must never set from a form, beyond the built-in list.
+    privileged_fields: list[str] = []
     severity: dict[str, Severity] = {}
 
     def enabled(self, rule_id: str) -> bool:

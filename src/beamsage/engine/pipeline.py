@@ -66,7 +66,8 @@ def review(
 ) -> ReviewResult:
     paths = source_files(layout, config.exclude)
     results, cached = _analyze(layout.root, paths, config, cache, jobs, progress)
-    project = Project(layout, {path: results[path].facts for path in paths})
+    settings = {"privileged-fields": tuple(config.privileged_fields)}
+    project = Project(layout, {path: results[path].facts for path in paths}, settings)
     raw = [finding for path in paths for finding in results[path].findings]
     # The facts live until the end of the review and hold no cycles: keep the
     # garbage collector from rescanning them while the project rules build

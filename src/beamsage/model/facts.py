@@ -89,6 +89,7 @@ class SinkParam(msgspec.Struct, frozen=True, gc=False, array_like=True):
     column: int
     end_line: int
     end_column: int
+    detail: tuple[str, ...] = ()  # for `cast`: the fields it permits
 
 
 class ArgFlow(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -20,6 +20,8 @@ from .taint import TaintPaths
 class Project:
     layout: Layout
     files: dict[str, FileFacts] = field(default_factory=dict)
+    # Project settings rules read (`privileged-fields` from `.beamsage.toml`).
+    settings: dict[str, object] = field(default_factory=dict)
 
     @cached_property
     def modules(self) -> dict[str, tuple[FileFacts, ModuleFacts]]:

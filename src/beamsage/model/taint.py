@@ -29,6 +29,7 @@ from tree_sitter import Node
 
 from ..source.syntax import Call, Clause, keyword, text
 from .calls import project_callee
+from .ecto.literals import names
 from .ecto.queries import is_repo_call
 from .facts import ArgFlow, SinkParam
 
@@ -69,6 +70,7 @@ class Sink:
     value: Node | None  # the argument that must not be attacker-chosen (None: in another file)
     what: str  # "`Repo.query!/1`", for messages
     call: Call | None = None
+    detail: tuple[str, ...] = ()  # for `cast`: the fields it permits
 
 
 def sinks(call: Call) -> list[Sink]:
@@ -84,6 +86,9 @@ def _sinks(call: Call) -> list[Sink]:
     kind = _FIRST_ARGUMENT.get((module or "", name))
     if kind is not None:
         return [Sink(kind, args[0], label)]
+    if name == "cast" and module in (None, "Ecto.Changeset") and len(args) >= 3:
+        fields = names(args[2], call.module_def)
+        return [Sink("cast", args[1], label, detail=fields)] if fields else []
     sql = _sql_text(call)
     if sql is not None:
         return [Sink("sql", sql, label)] if sql is not False else []
@@ -172,7 +177,7 @@ def _sink_params(file: ParsedFile, clause: Clause, found: list[Sink]) -> Iterato
             continue
         span = file.span(sink.call.node if sink.call is not None else sink.value)
         yield SinkParam(clause.module.name, clause.name, clause.arity, origin.param, sink.kind, sink.what,
-                        text(sink.value)[:200], span.line, span.column, span.end_line, span.end_column)
+                        text(sink.value)[:200], span.line, span.column, span.end_line, span.end_column, sink.detail)
 
 
 def _arg_flows(file: ParsedFile, clause: Clause, call: Call, callee: tuple) -> Iterator[ArgFlow]:
@@ -212,6 +217,7 @@ class Reach:
     end_line: int
     end_column: int
     through: tuple[str, ...]  # "`Search.run/1`", outermost first
+    detail: tuple[str, ...] = ()
 
     @property
     def at(self) -> tuple:
@@ -224,6 +230,7 @@ class TaintPath:
 
     reach: Reach
     source: str  # "comes from the request params of ..."
+    caller: str  # the module that hands the value on
     call_path: str
     call_line: int
     call_column: int
@@ -245,7 +252,7 @@ class TaintPaths:
         for path, facts in self.project.files.items():
             for p in facts.sink_params:
                 reach = Reach(p.kind, p.sink, p.value, path, p.line, p.column, p.end_line, p.end_column,
-                              (f"`{p.module}.{p.name}/{p.arity}`",))
+                              (f"`{p.module}.{p.name}/{p.arity}`",), p.detail)
                 found.setdefault((p.module, p.name, p.arity, p.param), []).append(reach)
         edges = [(flow, key) for _, flow, key in self._flows if flow.param is not None]
         changed = True
@@ -270,7 +277,7 @@ class TaintPaths:
                 continue
             for reach in self.reaches.get(key, ()):
                 if reach.kind == kind:
-                    yield TaintPath(reach, flow.source, path, flow.line, flow.column)
+                    yield TaintPath(reach, flow.source, flow.caller_module, path, flow.line, flow.column)
 
     @cached_property
     def _flows(self) -> list[tuple[str, ArgFlow, FunctionParam]]:

@@ -125,7 +125,7 @@ class SinkRule(FileRule):
         others = len(paths) - 1
         more = f" (and {others} more call site{'s' if others > 1 else ''})" if others else ""
         origin = Origin(f"{source}, passed to {' -> '.join(reach.through)}{more}")
-        sink = Sink(reach.kind, None, reach.sink)
+        sink = Sink(reach.kind, None, reach.sink, detail=reach.detail)
         message = self.describe(sink, reach.value, origin)
         location = Location(reach.path, reach.line, reach.column, reach.end_line, reach.end_column)
         related = tuple(
