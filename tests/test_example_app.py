@@ -20,6 +20,8 @@ def test_example_findings_are_exactly_the_planted_mistakes():
     found = {(f["path"], f["line"], f["rule"], f["confidence"]) for f in doc["findings"]}
     assert found == {
         ("lib/shop_web/controllers/order_controller.ex", 7, "Security.UnsafeAtomConversion", "high"),
+        ("lib/shop_web/controllers/order_html/index.html.heex", 3, "Security.XSS", "high"),
+        ("lib/shop_web/controllers/order_html/show.html.heex", 26, "Security.XSS", "medium"),
         ("lib/shop/workers/sync_supplier_prices.ex", 31, "Security.UnsafeAtomConversion", "high"),
         ("lib/shop_web/live/product_live/index.ex", 38, "Security.CodeEvaluation", "high"),
         ("lib/shop/inventory/stock_cache.ex", 82, "Security.UnsafeBinaryToTerm", "low"),

@@ -110,6 +110,44 @@ class ArgFlow(msgspec.Struct, frozen=True, gc=False, array_like=True):
     cleaned: tuple[str, ...] = ()  # sink kinds a sanitiser made the value safe for
 
 
+class HtmlSinkFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A template writes content carrying assigns without escaping (`raw(@bio)`)."""
+
+    module: str | None  # the module of the function holding the `~H`; None for a template file
+    page: str  # that function's name; "" for a template file
+    sink: str  # "`raw/1`"
+    code: str  # the content as written, shortened
+    direct: tuple[str, ...]  # assigns written whole (`@bio`)
+    reads: tuple[str, ...]  # every assign the content carries (`@user.bio` carries `user`)
+    only_assigns: bool  # nothing but `direct` assigns and safe parts make up the content
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class GivenAssign(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A controller renders `template` (a LiveView, `template` None: assigns)
+    with `assign` set to a value judged untrusted, safe or unknown."""
+
+    module: str
+    function: str  # "show/2"
+    template: str | None
+    assign: str
+    verdict: str  # untrusted, safe, unknown
+    code: str  # the value as written, shortened
+    source: str | None  # untrusted: "comes from the request params of ..."
+    line: int
+    column: int
+
+
+class HtmlFacts(msgspec.Struct, frozen=True, gc=False):
+    """What a file's pages write unescaped, and what its handlers give pages (`model.phoenix_views`)."""
+
+    sinks: tuple[HtmlSinkFacts, ...] = ()
+    given: tuple[GivenAssign, ...] = ()
+
+
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):
     """Why a file could not be (fully) reviewed."""
 
@@ -135,3 +173,4 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     config: tuple[ConfigEntry, ...] = ()  # config files: what each `config` call sets
     sink_params: tuple[SinkParam, ...] = ()  # parameters that reach a dangerous call (`model.taint`)
     arg_flows: tuple[ArgFlow, ...] = ()  # untrusted values and parameters passed to project functions
+    html: HtmlFacts | None = None  # template HTML sinks and the assigns handlers give pages

@@ -27,6 +27,7 @@ from .ecto.schemas import schema_facts
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
+from .phoenix_views import html_facts
 from .taint import Sink, sinks, taint_facts
 
 _COMMENT_STARTS = ("#", "<%#", "<%!--", "<!--")
@@ -150,6 +151,7 @@ class ParsedFile:
             config=tuple(config_entries(self)) if "config" in self.kinds else (),
             sink_params=tuple(sink_params),
             arg_flows=tuple(arg_flows),
+            html=html_facts(self),
         )
 
     def _schemas(self):

@@ -32,6 +32,7 @@ defmodule Shop.Orders do
   @doc "The orders placed with an email address, newest first."
   def list_orders_for_email(email) do
     Repo.all(from o in Order, where: o.email == ^email, order_by: [desc: o.inserted_at])
+    |> Repo.preload(:line_items)
   end
 
   def get_order!(id) do

@@ -38,12 +38,12 @@ from ...source.syntax import (
     Clause,
     atom_value,
     innermost,
-    keyword_pairs,
     operator,
     string_value,
     text,
     variables,
 )
+from ..assigns import assign_pairs, option_pairs
 from ..calls import delegate_target, project_callee
 from .facts import AssignFacts, AssocRead, FunctionLoads, Origin
 from .queries import is_repo_call, preload_names, read_query
@@ -420,7 +420,7 @@ class _Reader:
         template = atom_value(call.args[1]) or (string_value(call.args[1]) or "").split(".")[0]
         if not template or call.module_def in self.plugged_views:
             return
-        pairs = list(_pairs(call.args[2])) if len(call.args) > 2 else []
+        pairs = list(option_pairs(call.args[2])) if len(call.args) > 2 else []
         conn = call.args[0]
         for _ in range(_MAX_DEPTH):
             node = _call_node(conn)
@@ -429,7 +429,7 @@ class _Reader:
                 return  # the view chosen here renders it, not the conventional one
             if step is None or step.name != "assign" or step.module not in _ASSIGN_MODULES or not step.args:
                 break
-            pairs.extend(_assign_pairs(step))
+            pairs.extend(assign_pairs(step))
             conn = step.args[0]
         for key, value, span_node in pairs:
             yield from self.assign_facts(key, value, span_node, call.owner, template=template)
@@ -444,7 +444,7 @@ class _Reader:
 
     def live_assigned(self, call: Call) -> Iterator[AssignFacts]:
         if call.name == "assign":
-            for key, value, span_node in _assign_pairs(call):
+            for key, value, span_node in assign_pairs(call):
                 yield from self.assign_facts(key, value, span_node, call.owner)
         elif len(call.args) > 2 and atom_value(call.args[1]):
             key, value = atom_value(call.args[1]), call.args[2]
@@ -495,23 +495,6 @@ def _call_node(node: Node) -> Node | None:
     if node.type == "binary_operator" and operator(node) == "|>":
         return node.child_by_field_name("right")
     return node if node.type == "call" else None
-
-
-def _pairs(node: Node) -> Iterator[tuple[str, Node, Node]]:
-    """`(key, value, pair node)` of a keyword list or an atom-keyed map."""
-    if node.type == "map":
-        content = next((c for c in node.named_children if c.type == "map_content"), None)
-        node = next((c for c in content.named_children if c.type == "keywords"), None) if content else None
-    for key, value in keyword_pairs(node):
-        yield key, value, value.parent
-
-
-def _assign_pairs(call: Call) -> Iterator[tuple[str, Node, Node]]:
-    """`assign(x, :k, v)` or `assign(x, k: v)` / `assign(x, %{k: v})`."""
-    if len(call.args) == 3 and atom_value(call.args[1]):
-        yield atom_value(call.args[1]), call.args[2], call.node
-    elif len(call.args) == 2:
-        yield from _pairs(call.args[1])
 
 
 def _function_result(node: Node) -> Node | None:

@@ -5,12 +5,34 @@ defmodule ShopWeb.OrderController do
 
   def index(conn, %{"sort_by" => sort_by} = params) do
     orders = Orders.list_orders(sort_by: String.to_atom(sort_by), dir: sort_direction(params))
-    render(conn, :index, orders: orders, sort_by: sort_by, page_title: "Orders")
+    render(conn, :index,
+      orders: orders,
+      sort_by: sort_by,
+      page_title: "Orders",
+      subtitle: "The 100 most recent orders."
+    )
+  end
+
+  # The "your orders" link in confirmation emails: /orders?email=...
+  def index(conn, %{"email" => email}) do
+    orders = Orders.list_orders_for_email(email)
+
+    render(conn, :index,
+      orders: orders,
+      sort_by: "inserted_at",
+      page_title: "Your orders",
+      subtitle: "Orders placed by <strong>#{email}</strong>"
+    )
   end
 
   def index(conn, params) do
     orders = Orders.list_orders(dir: sort_direction(params))
-    render(conn, :index, orders: orders, sort_by: "inserted_at", page_title: "Orders")
+    render(conn, :index,
+      orders: orders,
+      sort_by: "inserted_at",
+      page_title: "Orders",
+      subtitle: "The 100 most recent orders."
+    )
   end
 
   def show(conn, %{"id" => id}) do
