@@ -25,6 +25,8 @@ def test_example_findings_are_exactly_the_planted_mistakes():
         ("lib/shop/workers/sync_supplier_prices.ex", 31, "Security.UnsafeAtomConversion", "high"),
         ("lib/shop_web/live/product_live/index.ex", 38, "Security.CodeEvaluation", "high"),
         ("lib/shop/inventory/stock_cache.ex", 82, "Security.UnsafeBinaryToTerm", "low"),
+        # `privileged-fields` in the app's .beamsage.toml: customers must not set status or totals
+        ("lib/shop/orders/order.ex", 36, "Security.MassAssignment", "high"),
         ("lib/shop/catalog.ex", 60, "Ecto.LeadingWildcardSearch", "high"),
         ("lib/shop/catalog/product.ex", 33, "Ecto.UniqueConstraintWithoutIndex", "high"),
         ("lib/shop/orders.ex", 29, "Ecto.PreloadInLoop", "high"),
@@ -36,3 +38,26 @@ def test_example_findings_are_exactly_the_planted_mistakes():
         ("priv/repo/migrations/20240410093000_index_orders_by_status.exs", 6, "Migration.IndexNotConcurrent", "high"),
     }
     assert doc["summary"]["files"] == 43
+
+
+def test_example_sarif_is_what_code_scanning_accepts(tmp_path):
+    """Valid SARIF 2.1.0 whose security rules carry CWE tags and a
+    security-severity, and whose paths across functions keep their callers."""
+    import jsonschema
+
+    from conftest import DATA
+
+    out = tmp_path / "shop.sarif"
+    assert run_cli("review", str(SHOP), "-f", "sarif", "-o", str(out)).returncode == 1
+    doc = json.loads(out.read_text())
+    jsonschema.Draft202012Validator(json.loads((DATA / "sarif-2.1.0.json").read_text())).validate(doc)
+    run = doc["runs"][0]
+    rules = run["tool"]["driver"]["rules"]
+    for rule in rules:
+        if rule["id"].startswith("Security."):
+            tags = rule["properties"]["tags"]
+            assert "security" in tags and any(t.startswith("external/cwe/cwe-") for t in tags), rule["id"]
+            assert 0 < float(rule["properties"]["security-severity"]) <= 10
+    mass = next(r for r in run["results"] if r["ruleId"] == "Security.MassAssignment")
+    related = mass["relatedLocations"][0]["physicalLocation"]
+    assert related["artifactLocation"]["uri"].endswith("lib/shop_web/controllers/order_controller.ex")
