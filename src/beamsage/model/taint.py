@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from ..source.syntax import Call, Clause, keyword, text
+from ..source.syntax import Call, Clause, keyword, text, variables
 from .calls import project_callee
 from .ecto.literals import names
 from .ecto.queries import is_repo_call
@@ -181,12 +181,14 @@ def _sink_params(file: ParsedFile, clause: Clause, found: list[Sink]) -> Iterato
 
 
 def _arg_flows(file: ParsedFile, clause: Clause, call: Call, callee: tuple) -> Iterator[ArgFlow]:
+    # Only a variable, or a call such as `conn.params`, can carry outside data.
+    carriers = [(i, v) for i, v in enumerate(call.args) if v.type == "call" or variables(v)]
+    if not carriers:
+        return
     flow = file.flow(clause)
     span = file.span(call.node)
     caller = (clause.module.name, clause.name, clause.arity)
-    for index, value in enumerate(call.args):
-        if value.type in ("string", "integer", "atom", "boolean", "nil") and not _interpolated(value):
-            continue
+    for index, value in carriers:
         if flow.validated(value):
             continue
         untrusted, param = flow.origin(value), flow.parameter(value)
@@ -195,10 +197,6 @@ def _arg_flows(file: ParsedFile, clause: Clause, call: Call, callee: tuple) -> I
             yield ArgFlow(*base, source=untrusted.describe(text(value)), cleaned=tuple(sorted(untrusted.cleaned)))
         elif param is not None:
             yield ArgFlow(*base, param=param.param, cleaned=tuple(sorted(param.cleaned)))
-
-
-def _interpolated(node: Node) -> bool:
-    return any(child.type == "interpolation" for child in node.children)
 
 
 # -- across the project ----------------------------------------------------------------
@@ -254,30 +252,44 @@ class TaintPaths:
                 reach = Reach(p.kind, p.sink, p.value, path, p.line, p.column, p.end_line, p.end_column,
                               (f"`{p.module}.{p.name}/{p.arity}`",), p.detail)
                 found.setdefault((p.module, p.name, p.arity, p.param), []).append(reach)
-        edges = [(flow, key) for _, flow, key in self._flows if flow.param is not None]
-        changed = True
-        while changed:
-            changed = False
-            for flow, key in edges:
+        # Walk back from each parameter that reaches a sink to the functions that pass theirs on to it.
+        passed_to: dict[FunctionParam, list[ArgFlow]] = {}
+        for _, flow, key in self._flows:
+            if flow.param is not None:
+                passed_to.setdefault(key, []).append(flow)
+        work = [key for key in found if key in passed_to]
+        while work:
+            key = work.pop()
+            for flow in passed_to.get(key, ()):
                 caller = (flow.caller_module, flow.caller_name, flow.caller_arity, flow.param)
-                for reach in list(found.get(key, ())):
+                known = found.setdefault(caller, [])
+                grew = False
+                for reach in found[key]:
                     if reach.kind in flow.cleaned or len(reach.through) >= _MAX_CHAIN:
                         continue
-                    known = found.setdefault(caller, [])
                     if not any(k.at == reach.at for k in known):
-                        caller_name = f"`{flow.caller_module}.{flow.caller_name}/{flow.caller_arity}`"
-                        known.append(replace(reach, through=(caller_name, *reach.through)))
-                        changed = True
+                        name = f"`{flow.caller_module}.{flow.caller_name}/{flow.caller_arity}`"
+                        known.append(replace(reach, through=(name, *reach.through)))
+                        grew = True
+                if grew:
+                    work.append(caller)
         return found
 
-    def paths(self, kind: str) -> Iterator[TaintPath]:
+    def paths(self, kind: str) -> list[TaintPath]:
         """Untrusted values passed to project functions that hand them to a sink of `kind`."""
+        return self._paths.get(kind, [])
+
+    @cached_property
+    def _paths(self) -> dict[str, list[TaintPath]]:
+        found: dict[str, list[TaintPath]] = {}
         for path, flow, key in self._flows:
-            if flow.source is None or kind in flow.cleaned:
+            if flow.source is None:
                 continue
             for reach in self.reaches.get(key, ()):
-                if reach.kind == kind:
-                    yield TaintPath(reach, flow.source, flow.caller_module, path, flow.line, flow.column)
+                if reach.kind not in flow.cleaned:
+                    found.setdefault(reach.kind, []).append(
+                        TaintPath(reach, flow.source, flow.caller_module, path, flow.line, flow.column))
+        return found
 
     @cached_property
     def _flows(self) -> list[tuple[str, ArgFlow, FunctionParam]]:
