@@ -52,6 +52,11 @@ def _annotations(path: Path) -> tuple[set, set]:
     return expected, ok
 
 
+def _annotated_kind(path: Path) -> bool:
+    """Source files, and `mix.lock` (Elixir syntax, so `# expect:` comments fit in it too)."""
+    return path.suffix in (".ex", ".exs", ".heex", ".eex", ".leex") or path.name == "mix.lock"
+
+
 @cache
 def _findings(root: Path, loose: bool):
     result = review_project(root, _ALL, no_project=loose)
@@ -61,7 +66,7 @@ def _findings(root: Path, loose: bool):
 def _cases():
     for root, loose in _fixture_roots():
         for path in sorted(root.rglob("*")):
-            if path.suffix in (".ex", ".exs", ".heex", ".eex", ".leex") and _annotations(path) != (set(), set()):
+            if _annotated_kind(path) and _annotations(path) != (set(), set()):
                 yield pytest.param(root, loose, path, id=str(path.relative_to(FIXTURES)))
 
 
@@ -86,7 +91,7 @@ def test_every_rule_family_has_fixtures():
     annotated = set()
     for root, _ in _fixture_roots():
         for path in root.rglob("*"):
-            if path.is_file() and path.suffix in (".ex", ".exs", ".heex", ".eex", ".leex"):
+            if path.is_file() and _annotated_kind(path):
                 expected, ok = _annotations(path)
                 annotated |= {rule for _, rule, _ in expected | ok}
     from beamsage.rules import all_rules

@@ -148,6 +148,41 @@ class HtmlFacts(msgspec.Struct, frozen=True, gc=False):
     given: tuple[GivenAssign, ...] = ()
 
 
+class PipelineFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A router pipeline for HTML pages with a session, and the security headers
+    its plugs are known to send (`model.phoenix.router`)."""
+
+    module: str
+    name: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    headers: tuple[str, ...] = ()  # lowercase: "x-frame-options", "content-security-policy"...
+    unknown: bool = False  # a plug may send headers the source does not show
+
+
+class OriginSetting(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """`config :app, Endpoint, check_origin: value` in a config file."""
+
+    app: str
+    endpoint: str
+    value: str  # as written
+    prod: str  # applies in production: "yes", "no", "maybe"
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+class WebFacts(msgspec.Struct, frozen=True, gc=False):
+    """What a file tells about browser protections (`model.phoenix.router.web_facts`)."""
+
+    pipelines: tuple[PipelineFacts, ...] = ()
+    headers: tuple[str, ...] = ()  # security headers the file's code names (lowercase)
+    origins: tuple[OriginSetting, ...] = ()
+
+
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):
     """Why a file could not be (fully) reviewed."""
 
@@ -174,3 +209,4 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     sink_params: tuple[SinkParam, ...] = ()  # parameters that reach a dangerous call (`model.taint`)
     arg_flows: tuple[ArgFlow, ...] = ()  # untrusted values and parameters passed to project functions
     html: HtmlFacts | None = None  # template HTML sinks and the assigns handlers give pages
+    web: WebFacts | None = None  # browser pipelines, security headers, check_origin settings

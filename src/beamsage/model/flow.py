@@ -110,6 +110,16 @@ _FIXED_CALLS = {
 }
 
 
+@dataclass(frozen=True)
+class _Check:
+    """`code in ...` or `code == ...` at `position`; `within` names the
+    variable holding the list when it is not a constant."""
+
+    code: str
+    position: int
+    within: str | None = None
+
+
 def cleans(module: str | None, name: str) -> frozenset[str]:
     """The sink kinds a call's result is made safe for."""
     return SANITISERS.get((module, name)) or _SANITISER_MODULES.get(module or "", frozenset())
@@ -160,12 +170,15 @@ class Flow:
         self.tainted: dict[str, Origin] = {}
         self.params: dict[str, Origin] = {}
         self.bindings: dict[str, list[Node]] = {}  # `x = value` bindings, for `constant`
-        self.matched: set[str] = set()  # variables bound by patterns: their value is not known
+        self.matched: set[str] = set()  # variables bound by parameters and patterns
+        self.destructured: dict[str, list[Node]] = {}  # pattern-bound variables and the values matched
         where = f"`{clause.qualified_name}`"
         untrusted = dict(self._untrusted_params(module_kinds))
+        self.parameters: set[str] = set()
         for index, param in enumerate(clause.params):
             names = sorted(variables(param))
             self.matched.update(names)
+            self.parameters.update(names)
             uploads = _upload_paths(param)
             for name in names:
                 cleaned = _PATH if name in uploads else frozenset()
@@ -191,10 +204,11 @@ class Flow:
             found.append((1, "the request params"))
         return found
 
-    def _scan(self, outline: Outline) -> tuple[list[tuple[Node | None, Node | None, bool]], list[tuple[str, int]]]:
+    def _scan(self, outline: Outline) -> tuple[list[tuple[Node | None, Node | None, bool]], list[_Check]]:
         """The clause's bindings `(pattern, value, simple)` (`=`, `<-`, the
-        clauses of a `case` on a value) and the `(code, position)` of each
-        test against constants (`x in [..]`, `x == ..`), from the outline."""
+        clauses of a `case` on a value) and its tests against constants
+        (`x in [..]`, `x == ..`) or against a list in a variable
+        (`x in allowed`), from the outline."""
         node = self.clause.node
         matches: list[tuple[Node | None, Node | None, bool]] = []
         for match in outline.values_within("match", node) + outline.values_within("generator", node):
@@ -207,8 +221,13 @@ class Flow:
         checks = []
         for check in outline.values_within("check", node):
             left, right = check.child_by_field_name("left"), check.child_by_field_name("right")
-            if left is not None and is_constant(right):
-                checks.append((" ".join(text(left).split()), check.start_byte))
+            if left is None or right is None:
+                continue
+            code = " ".join(text(left).split())
+            if is_constant(right):
+                checks.append(_Check(code, check.start_byte))
+            elif right.type == "identifier" and operator(check) == "in":
+                checks.append(_Check(code, check.start_byte, text(right)))
         return matches, checks
 
     def _bind(self, pattern: Node | None, value: Node | None, *, simple: bool, record: bool) -> None:
@@ -219,6 +238,8 @@ class Flow:
             self.bindings.setdefault(text(pattern), []).append(value)
         else:
             self.matched.update(names)
+            for name in names:
+                self.destructured.setdefault(name, []).append(value)
         uploads = _upload_paths(pattern)
         for found, table in ((self._find(value, 0, True), self.tainted), (self._find(value, 0, False), self.params)):
             if found is not None:
@@ -227,9 +248,11 @@ class Flow:
 
     def validated(self, value: Node) -> bool:
         """Whether `value` was tested against constants (`when s in ~w(a b)`,
-        `if s in @allowed`) before this point: then it can only be one of them."""
+        `if s in @allowed`) or a list the caller chose (`if s in allowed`),
+        before this point: then it can only be one of them."""
         code = " ".join(text(value).split())
-        return any(checked == code and position < value.start_byte for checked, position in self._checks)
+        return any(check.code == code and check.position < value.start_byte
+                   and (check.within is None or check.within not in self.tainted) for check in self._checks)
 
     # -- questions rules ask -------------------------------------------------
 
@@ -272,8 +295,8 @@ class Flow:
             if self.validated(node):
                 return True
             name = text(node)
-            values = self.bindings.get(name)
-            return bool(values) and name not in self.matched and all(self.constant(v, depth + 1) for v in values)
+            values = self.bindings.get(name, []) + self.destructured.get(name, [])
+            return bool(values) and name not in self.parameters and all(self.constant(v, depth + 1) for v in values)
         if kind in ("string", "list", "tuple", "binary_operator", "arguments", "block"):
             if kind == "binary_operator" and operator(node) not in ("<>", "++", "|>"):
                 return False
@@ -286,13 +309,9 @@ class Flow:
 
     def _constant_call(self, node: Node, depth: int) -> bool:
         name = call_target_name(node)
-        block = do_block(node)
-        if name in ("case", "if", "unless", "cond") and block is not None:
-            return all(r is not None and self.constant(_last(r), depth + 1) for r in _branch_values(block))
-        if name in ("if", "unless") and len(arguments(node)) == 2:  # `if c, do: a, else: b`
-            options = arguments(node)[1]
-            branches = [keyword(options, "do"), keyword(options, "else")]
-            return branches[0] is not None and all(b is None or self.constant(b, depth + 1) for b in branches)
+        values = _branches(node)
+        if values is not None:
+            return bool(values) and all(self.constant(v, depth + 1) for v in values)
         target = node.child_by_field_name("target")
         if target is None or target.type != "dot":
             return name == "__DIR__"
@@ -333,6 +352,9 @@ class Flow:
                 return self._call_origin(right, [left], depth, untrusted, kind)
             return None
         if node_kind == "call":
+            values = _branches(node)
+            if values is not None:  # `x = case ... do`: the value of any branch
+                return self._first(values, depth, untrusted, kind)
             return self._call_origin(node, [], depth, untrusted, kind)
         return None
 
@@ -407,6 +429,21 @@ def _unpiped(node: Node | None) -> Node | None:
     while node is not None and node.type == "binary_operator" and operator(node) == "|>":
         node = node.child_by_field_name("right")
     return node
+
+
+def _branches(node: Node) -> list[Node] | None:
+    """The values a `case`/`cond`/`if`/`unless` expression may take (a missing
+    `else` is `nil`, left out); None for any other call."""
+    name = call_target_name(node)
+    if name not in ("case", "if", "unless", "cond"):
+        return None
+    block = do_block(node)
+    if block is not None:
+        return [_last(v) for v in _branch_values(block) if v is not None]
+    args = arguments(node)
+    if name in ("if", "unless") and len(args) == 2:  # `if c, do: a, else: b`
+        return [v for v in (keyword(args[1], "do"), keyword(args[1], "else")) if v is not None]
+    return None
 
 
 def _branch_values(block: Node) -> list[Node | None]:

@@ -27,6 +27,7 @@ from .ecto.schemas import schema_facts
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
+from .phoenix.router import web_facts
 from .phoenix_views import html_facts
 from .taint import Sink, sinks, taint_facts
 
@@ -152,6 +153,7 @@ class ParsedFile:
             sink_params=tuple(sink_params),
             arg_flows=tuple(arg_flows),
             html=html_facts(self),
+            web=web_facts(self),
         )
 
     def _schemas(self):

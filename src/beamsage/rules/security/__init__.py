@@ -14,4 +14,4 @@ Shared judgement for every rule here:
   templates); low elsewhere.
 """
 
-from . import access, files, injection, redirects, xss  # noqa: F401  (registers the rules)
+from . import access, config, dependencies, files, injection, redirects, web, xss  # noqa: F401  (registers the rules)

@@ -14,7 +14,7 @@ from ...model.kinds import REQUEST_HANDLERS
 from ...model.parsed import ParsedFile
 from ...model.project import Project
 from ...model.taint import Sink, TaintPath
-from ...source.syntax import Call, Clause, ModuleDef, text
+from ...source.syntax import Call, Clause, ModuleDef, keyword_pairs, text
 from ..base import Confidence, FileRule, Finding, Severity, register
 from .common import SinkRule, because, reviewable
 
@@ -109,6 +109,9 @@ def _admin(module: str) -> bool:
     return any(part.startswith("Admin") for part in module.split("."))
 
 
+_LOOKUP = re.compile(r"(?:get|fetch)(?:_\w+?)??(?:_by_(?P<by>\w+?))?!?")
+_ID = re.compile(r"id|uuid|\w+_id")
+_SECRET = re.compile(r"token|state|code|secret|hash|email|password|key|nonce|otp", re.IGNORECASE)
 _SCOPE = re.compile(rb"current_user|current_scope|current_account|current_member|current_organization")
 _SCOPED = re.compile(
     r"current_user|current_scope|current_account|current_member|current_organization|\bscope\b|assigns\.user"
@@ -125,9 +128,12 @@ class UnscopedResourceLookup(FileRule):
     In controllers and LiveViews of modules that work with a signed-in user
     (they read `current_user` or `current_scope` elsewhere), a function that
     loads a record by an id from the request (`Repo.get/2`, `Repo.get!/2`,
-    `Repo.get_by/2`, or a context's `get_post!/1`, `fetch_order/1` with the id
-    as its only argument) and never mentions the user, the scope or an
-    authorization check. Confidence is medium: some records are public.
+    `Repo.get_by/2` on `id:` or `*_id:`, or a context's `get_post!/1`,
+    `fetch_order/1`, `get_post_by_id/1` with the id as its only argument) and
+    never mentions the user, the scope or an authorization check. Lookups by
+    a secret (a token, an OAuth state, an email at sign-in) are not reported:
+    knowing the secret is the access check. Confidence is medium: some
+    records are public.
 
     ## Why it matters
 
@@ -197,12 +203,20 @@ def _scoped(clause: Clause) -> bool:
 
 
 def _looked_up_id(call: Call) -> Node | None:
-    """The id argument of a lookup by id: `Repo.get!(Post, id)`, `Blog.get_post!(id)`."""
+    """The id argument of a lookup by id: `Repo.get!(Post, id)`,
+    `Repo.get_by(Post, id: id)`, `Blog.get_post!(id)`. Lookups by a secret
+    (a token, a state, an email at sign-in) are how access is granted, not
+    records to scope."""
     name = call.name or ""
     if is_repo_call(call):
-        return call.args[1] if name in ("get", "get!", "get_by", "get_by!") and len(call.args) >= 2 else None
-    if call.module and re.fullmatch(r"(get|fetch)_\w+!?", name) and len(call.args) == 1 and not call.piped:
-        return call.args[0]
+        if name in ("get", "get!") and len(call.args) >= 2:
+            return call.args[1]
+        if name in ("get_by", "get_by!") and len(call.args) >= 2:
+            return next((v for k, v in keyword_pairs(call.args[1]) if _ID.fullmatch(k)), None)
+        return None
+    match = _LOOKUP.fullmatch(name) if name.rstrip("!") not in ("get", "fetch") else None
+    if call.module and match and len(call.args) == 1 and not call.piped and not _SECRET.search(text(call.args[0])):
+        return call.args[0] if match.group("by") is None or _ID.fullmatch(match.group("by")) else None
     return None
 
 

@@ -47,7 +47,8 @@ class XSS(FileRule):
     traced to what the controller's `render` or the LiveView's `assign`
     gives `bio`: high confidence when that is request data, no finding when
     every value given is sanitised or fixed, medium otherwise (as for other
-    content of unknown origin in request handlers; low elsewhere).
+    content of unknown origin in request handlers; low elsewhere). Flash
+    messages written raw are low: the app's own `put_flash` calls set them.
 
     ## Why it matters
 
@@ -111,6 +112,8 @@ class XSS(FileRule):
             origin = Html(file, sink.clause, sink.module, False).origin(sink.value)
             if origin is not None:
                 return Confidence.HIGH, origin
+        if "flash" in short(sink.value):
+            return Confidence.LOW, None  # flash messages are written by the app's own `put_flash` calls
         if sink.in_template or set(file.kinds_of(sink.module)) & REQUEST_HANDLERS:
             return Confidence.MEDIUM, None
         return Confidence.LOW, None
