@@ -282,6 +282,19 @@ class Flow:
                 return kind in cleans(module, text(target.child_by_field_name("right")))
         return False
 
+    def values(self, node: Node, depth: int = 0) -> list[Node]:
+        """What an expression may evaluate to, as far as the clause shows: the
+        values a variable was bound to and the branches of a `case`/`if`."""
+        if depth > 8:
+            return [node]
+        if node.type == "identifier" and text(node) not in self.parameters:
+            bound = self.bindings.get(text(node), []) + self.destructured.get(text(node), [])
+            if bound:
+                return [v for b in bound for v in self.values(b, depth + 1)]
+        if node.type == "call" and (found := branches(node)) is not None:
+            return [v for b in found for v in self.values(b, depth + 1)]
+        return [node]
+
     def constant(self, node: Node | None, depth: int = 0) -> bool:
         """Whether the value is fixed by the code: a literal, a module attribute,
         a variable only ever bound to such values, a `case`/`if` whose every
@@ -309,7 +322,7 @@ class Flow:
 
     def _constant_call(self, node: Node, depth: int) -> bool:
         name = call_target_name(node)
-        values = _branches(node)
+        values = branches(node)
         if values is not None:
             return bool(values) and all(self.constant(v, depth + 1) for v in values)
         target = node.child_by_field_name("target")
@@ -352,7 +365,7 @@ class Flow:
                 return self._call_origin(right, [left], depth, untrusted, kind)
             return None
         if node_kind == "call":
-            values = _branches(node)
+            values = branches(node)
             if values is not None:  # `x = case ... do`: the value of any branch
                 return self._first(values, depth, untrusted, kind)
             return self._call_origin(node, [], depth, untrusted, kind)
@@ -431,7 +444,7 @@ def _unpiped(node: Node | None) -> Node | None:
     return node
 
 
-def _branches(node: Node) -> list[Node] | None:
+def branches(node: Node) -> list[Node] | None:
     """The values a `case`/`cond`/`if`/`unless` expression may take (a missing
     `else` is `nil`, left out); None for any other call."""
     name = call_target_name(node)

@@ -173,8 +173,8 @@ def _sink_params(file: ParsedFile, clause: Clause, found: list[Sink]) -> Iterato
     flow = file.flow(clause)
     for sink in found:
         origin = flow.parameter(sink.value, sink.kind)
-        if origin is None or flow.validated(sink.value):
-            continue
+        if origin is None or flow.validated(sink.value) or flow.origin(sink.value, sink.kind) is not None:
+            continue  # no parameter reaches it, or the file already shows untrusted data there
         span = file.span(sink.call.node if sink.call is not None else sink.value)
         yield SinkParam(clause.module.name, clause.name, clause.arity, origin.param, sink.kind, sink.what,
                         text(sink.value)[:200], span.line, span.column, span.end_line, span.end_column, sink.detail)

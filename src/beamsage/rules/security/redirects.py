@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from tree_sitter import Node
 
-from ...model.flow import Origin
+from ...model.flow import Flow, Origin
 from ...model.parsed import ParsedFile
 from ...model.taint import Sink
-from ...source.syntax import Call, text
-from ..base import Confidence, Severity, register
+from ...source.syntax import Call, operator, text
+from ..base import Confidence, Finding, Severity, register
 from .common import SinkRule, because, shown
 
 
@@ -74,10 +75,13 @@ class OpenRedirect(SinkRule):
     kinds = ("redirect",)
     unknown_only_in_requests = True  # most redirect URLs are the application's own
 
+    def judge_sink(self, file: ParsedFile, call: Call, sink: Sink) -> Iterable[Finding]:
+        flow = file.flow(call.owner) if call.owner is not None else None
+        if flow is None or not all(_same_origin(flow, v) for v in flow.values(sink.value)):
+            yield from super().judge_sink(file, call, sink)
+
     def unknown_confidence(self, file: ParsedFile, call: Call, sink: Sink) -> Confidence | None:
-        values = [sink.value]
-        if sink.value.type == "identifier" and call.owner is not None:
-            values = file.flow(call.owner).bindings.get(text(sink.value), []) or values
+        values = file.flow(call.owner).values(sink.value) if call.owner is not None else [sink.value]
         if all(_OWN_URL.search(text(v)) for v in values):
             return None  # the app's own routes, or an OAuth provider's authorize URL
         return super().unknown_confidence(file, call, sink)
@@ -87,3 +91,26 @@ class OpenRedirect(SinkRule):
 
     def fix_for(self, sink: Sink) -> str:
         return "Redirect with `to:` to a path of this app, or check the URL against an allow-list first."
+
+
+def _same_origin(flow: Flow, url: Node) -> bool:
+    """A URL that cannot leave the app: a `~p` path, or the app's own URL
+    followed by a path (`Endpoint.url() <> ~p"/x"`, `... <> "/x"`). What
+    follows the host directly could be `@evil.example`."""
+    parts = _concatenated(url)
+    if len(parts) == 1:
+        return _path(url)
+    return bool(_OWN_URL.search(text(parts[0]))) and all(_path(v) for v in flow.values(parts[1]))
+
+
+def _concatenated(node: Node) -> list[Node]:
+    if node.type == "binary_operator" and operator(node) == "<>":
+        return _concatenated(node.child_by_field_name("left")) + _concatenated(node.child_by_field_name("right"))
+    return [node]
+
+
+def _path(node: Node) -> bool:
+    """An absolute path of this app: `~p"/..."` or a string starting with one `/`."""
+    node = _concatenated(node)[0]
+    code = text(node)
+    return code.startswith('~p"/') or (code.startswith('"/') and not code.startswith('"//'))
