@@ -77,8 +77,12 @@ class OpenRedirect(SinkRule):
 
     def judge_sink(self, file: ParsedFile, call: Call, sink: Sink) -> Iterable[Finding]:
         flow = file.flow(call.owner) if call.owner is not None else None
-        if flow is None or not all(_same_origin(flow, v) for v in flow.values(sink.value)):
-            yield from super().judge_sink(file, call, sink)
+        if flow is not None and all(_same_origin(flow, v) for v in flow.values(sink.value)):
+            return
+        parts = _concatenated(sink.value)
+        if flow is not None and len(parts) > 1 and _OWN_URL.search(text(parts[0])) and flow.origin(parts[1]) is None:
+            return  # only what follows the app's host directly can move the browser to another one
+        yield from super().judge_sink(file, call, sink)
 
     def unknown_confidence(self, file: ParsedFile, call: Call, sink: Sink) -> Confidence | None:
         values = file.flow(call.owner).values(sink.value) if call.owner is not None else [sink.value]
