@@ -86,3 +86,15 @@ def test_clean_project_documents(tmp_path):
     assert run_cli("review", str(project), "-f", "github").stdout == ""
     assert "✅ passes" in run_cli("review", str(project), "-f", "markdown").stdout
     assert run_cli("review", str(project)).stdout == "No findings in 2 files.\n"
+
+
+def test_text_shows_the_part_of_a_long_line_that_matters(tmp_path):
+    padding = ", ".join(f"k{i}: {i}" for i in range(60))
+    write(tmp_path, {
+        "mix.exs": "defmodule A.MixProject do\n  use Mix.Project\n  def project, do: [app: :a]\nend\n",
+        "lib/a_web/c.ex": "defmodule AWeb.C do\n  use AWeb, :controller\n"
+                          f"  def i(conn, p), do: json(conn, %{{{padding}, s: String.to_atom(p[\"s\"])}})\nend\n",
+    })
+    out = run_cli("review", str(tmp_path)).stdout
+    shown = [line for line in out.splitlines() if line.strip().startswith("3 |")]
+    assert shown and len(shown[0]) < 140 and "String.to_atom" in shown[0] and "| ..." in shown[0]

@@ -8,6 +8,7 @@ from ...rules import Finding, Severity
 from ..report import Report
 
 _COLORS = {Severity.ERROR: "red", Severity.WARNING: "yellow", Severity.INFO: "blue"}
+_MAX_SHOWN = 120  # characters of a source line shown under a finding
 
 
 def render(report: Report, color: bool) -> str:
@@ -44,8 +45,14 @@ def _finding(report: Report, finding: Finding, style) -> list[str]:
         start = len(source[: loc.column - 1].expandtabs(4))
         end_column = loc.end_column if loc.end_line == loc.line and loc.end_column > loc.column else len(source) + 1
         width = max(len(source[: end_column - 1].expandtabs(4)) - start, 1)
+        if len(expanded) > _MAX_SHOWN:  # a minified or generated line (mix.lock): show the part that matters
+            left = max(start - 20, 0)
+            shown = expanded[left : left + _MAX_SHOWN]
+            expanded = ("..." if left else "") + shown + ("..." if left + _MAX_SHOWN < len(expanded) else "")
+            start = start - left + (3 if left else 0)
+            width = min(width, _MAX_SHOWN - (start - (3 if left else 0)))
         lines.append(f"    {style(number, dim=True)} | {expanded}")
-        lines.append(f"    {gutter} | {' ' * start}{style('^' * width, fg=_COLORS[finding.severity])}")
+        lines.append(f"    {gutter} | {' ' * start}{style('^' * max(width, 1), fg=_COLORS[finding.severity])}")
     for related in finding.related:
         where = related.location
         lines.append(f"    {style('see:', dim=True)} {where.path}:{where.line}: {related.message}")
