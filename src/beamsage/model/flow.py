@@ -30,6 +30,7 @@ only: a basename is still attacker-chosen text in SQL. A value the code fixes
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from tree_sitter import Node
@@ -64,6 +65,8 @@ _CALLBACK_SOURCES = {
 _CONN_FIELDS = frozenset(
     {"params", "query_params", "body_params", "path_params", "req_headers", "cookies", "req_cookies", "query_string"}
 )
+# Words without which a clause cannot read outside data (beyond its untrusted parameters).
+_SOURCE_HINT = re.compile(rb"conn|Req\b|HTTPoison|Finch|Tesla|httpc|hackney|read_body|get_req_header")
 _CONN_READERS = frozenset({"get_req_header", "read_body", "fetch_query_params"})
 _HTTP_CLIENTS = frozenset({"Req", "HTTPoison", "Finch", "Tesla", ":httpc", ":hackney"})
 _HTTP_VERBS = frozenset(
@@ -186,6 +189,8 @@ class Flow:
                     self.tainted[name] = Origin(f"{untrusted[index]} of {where}", cleaned=cleaned)
                 else:
                     self.params[name] = Origin(f"parameter {index + 1} of {where}", param=index, cleaned=cleaned)
+        # Most clauses can hold no outside data at all: skip looking for it there.
+        self._may_taint = bool(self.tainted) or bool(_SOURCE_HINT.search(clause.node.text))
         matches, self._checks = self._scan(outline)
         known = len(self.tainted) + len(self.params)
         for pattern, value, simple in matches:
@@ -336,7 +341,7 @@ class Flow:
     # -- tracing -------------------------------------------------------------
 
     def _find(self, node: Node | None, depth: int, untrusted: bool, kind: str | None = None) -> Origin | None:
-        if node is None or depth > MAX_DEPTH:
+        if node is None or depth > MAX_DEPTH or not (self._may_taint if untrusted else self.params):
             return None
         found = self._find_any(node, depth, untrusted, kind)
         if found is not None and kind is not None and kind in found.cleaned:

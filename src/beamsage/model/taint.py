@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from ..source.syntax import Call, Clause, keyword, text, variables
+from ..source.syntax import Call, Clause, keyword, text
 from .calls import project_callee
 from .ecto.literals import names
 from .ecto.queries import is_repo_call
@@ -181,8 +181,7 @@ def _sink_params(file: ParsedFile, clause: Clause, found: list[Sink]) -> Iterato
 
 
 def _arg_flows(file: ParsedFile, clause: Clause, call: Call, callee: tuple) -> Iterator[ArgFlow]:
-    # Only a variable, or a call such as `conn.params`, can carry outside data.
-    carriers = [(i, v) for i, v in enumerate(call.args) if v.type == "call" or variables(v)]
+    carriers = [(i, v) for i, v in enumerate(call.args) if not _literal(v)]
     if not carriers:
         return
     flow = file.flow(clause)
@@ -197,6 +196,16 @@ def _arg_flows(file: ParsedFile, clause: Clause, call: Call, callee: tuple) -> I
             yield ArgFlow(*base, source=untrusted.describe(text(value)), cleaned=tuple(sorted(untrusted.cleaned)))
         elif param is not None:
             yield ArgFlow(*base, param=param.param, cleaned=tuple(sorted(param.cleaned)))
+
+
+_LITERALS = frozenset({"integer", "float", "atom", "boolean", "nil", "alias", "char"})
+
+
+def _literal(node: Node) -> bool:
+    """A literal leaf: it carries nobody's data (cheaper than `is_constant`)."""
+    if node.type == "string":
+        return not any(child.type == "interpolation" for child in node.children)
+    return node.type in _LITERALS
 
 
 # -- across the project ----------------------------------------------------------------
@@ -220,6 +229,10 @@ class Reach:
     @property
     def at(self) -> tuple:
         return (self.kind, self.path, self.line, self.column)
+
+    def called_by(self, caller: str) -> Reach:
+        return Reach(self.kind, self.sink, self.value, self.path, self.line, self.column, self.end_line,
+                     self.end_column, (caller, *self.through), self.detail)
 
 
 @dataclass(frozen=True)
@@ -269,7 +282,7 @@ class TaintPaths:
                         continue
                     if not any(k.at == reach.at for k in known):
                         name = f"`{flow.caller_module}.{flow.caller_name}/{flow.caller_arity}`"
-                        known.append(replace(reach, through=(name, *reach.through)))
+                        known.append(reach.called_by(name))
                         grew = True
                 if grew:
                     work.append(caller)
