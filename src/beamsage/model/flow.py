@@ -93,7 +93,7 @@ _PASS_THROUGH = {
 _PASS_ANY = {"Path": {"join", "expand", "absname", "relative_to"}, "Enum": {"concat"}, "IO": {"iodata_to_binary"}}
 # Pass-through functions whose result is safe for some uses, by sink kind:
 # a basename cannot climb out of a folder, a sanitiser's output is safe HTML.
-SANITISERS: dict[tuple[str | None, str], frozenset[str]] = {
+_SANITISERS: dict[tuple[str | None, str], frozenset[str]] = {
     ("Path", "basename"): frozenset({"path"}),
     ("Path", "safe_relative"): frozenset({"path"}),
     ("Path", "safe_relative_to"): frozenset({"path"}),
@@ -125,7 +125,7 @@ class _Check:
 
 def cleans(module: str | None, name: str) -> frozenset[str]:
     """The sink kinds a call's result is made safe for."""
-    return SANITISERS.get((module, name)) or _SANITISER_MODULES.get(module or "", frozenset())
+    return _SANITISERS.get((module, name)) or _SANITISER_MODULES.get(module or "", frozenset())
 
 
 @dataclass(frozen=True)
@@ -139,10 +139,6 @@ class Origin:
     via: tuple[str, ...] = ()
     param: int | None = None
     cleaned: frozenset[str] = frozenset()
-
-    @property
-    def untrusted(self) -> bool:
-        return self.param is None
 
     def through(self, name: str) -> Origin:
         return Origin(self.source, self.via + (name,), self.param, self.cleaned)

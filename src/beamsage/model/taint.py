@@ -2,8 +2,10 @@
 
 A sink is an argument of a call that does harm when an attacker chooses it:
 the SQL text of `Repo.query/2`, the path of `File.read/1`, the `external:`
-target of `redirect/2`. Each has a kind (`sql`, `command`, `path`...), which
-is also what a sanitiser makes a value safe for (see `flow`).
+target of `redirect/2`, the string `String.to_atom/1` turns into an atom, the
+attributes `cast/3` copies into a changeset (with the fields it permits).
+Each has a kind (`sql`, `command`, `path`, `cast`...), which is also what a
+sanitiser makes a value safe for (see `flow`).
 
 Within a function, `flow` decides whether a sink's value is untrusted. Across
 functions, each file records two facts, cached with it:
@@ -152,11 +154,7 @@ def _command(call: Call, label: str) -> list[Sink]:
 
 def taint_facts(file: ParsedFile) -> tuple[list[SinkParam], list[ArgFlow]]:
     """The file's cross-function taint facts (empty for files that do not run at run time)."""
-    params: list[SinkParam] = []
-    for call, sink in file.sink_calls:
-        clause = call.owner
-        if clause is not None and clause.module is not None and clause.params:
-            params.extend(_sink_params(file, clause, [sink]))
+    params = [found for call, sink in file.sink_calls if (found := _sink_param(file, call, sink)) is not None]
     flows: list[ArgFlow] = []
     own = file.own_functions
     for call in file.outline.calls:
@@ -169,15 +167,18 @@ def taint_facts(file: ParsedFile) -> tuple[list[SinkParam], list[ArgFlow]]:
     return params, flows
 
 
-def _sink_params(file: ParsedFile, clause: Clause, found: list[Sink]) -> Iterator[SinkParam]:
+def _sink_param(file: ParsedFile, call: Call, sink: Sink) -> SinkParam | None:
+    """The parameter of the calling function that reaches the sink, if one does."""
+    clause = call.owner
+    if clause is None or clause.module is None or not clause.params:
+        return None
     flow = file.flow(clause)
-    for sink in found:
-        origin = flow.parameter(sink.value, sink.kind)
-        if origin is None or flow.validated(sink.value) or flow.origin(sink.value, sink.kind) is not None:
-            continue  # no parameter reaches it, or the file already shows untrusted data there
-        span = file.span(sink.call.node if sink.call is not None else sink.value)
-        yield SinkParam(clause.module.name, clause.name, clause.arity, origin.param, sink.kind, sink.what,
-                        text(sink.value)[:200], span.line, span.column, span.end_line, span.end_column, sink.detail)
+    origin = flow.parameter(sink.value, sink.kind)
+    if origin is None or flow.validated(sink.value) or flow.origin(sink.value, sink.kind) is not None:
+        return None  # no parameter reaches it, or the file already shows untrusted data there
+    span = file.span(call.node)
+    return SinkParam(clause.module.name, clause.name, clause.arity, origin.param, sink.kind, sink.what,
+                     text(sink.value)[:200], span.line, span.column, span.end_line, span.end_column, sink.detail)
 
 
 def _arg_flows(file: ParsedFile, clause: Clause, call: Call, callee: tuple) -> Iterator[ArgFlow]:
