@@ -246,3 +246,13 @@ def test_one_line_sigil_with_void_tags_keeps_positions():
     file = parsed("lib/a.ex", 'defmodule A do\n  def r(assigns), do: ~H"<br><img src={@u}><p>{f(@x)}</p>"\nend\n')
     assert file.syntax_issue() is None
     assert [(c.line, c.node.start_point[1], c.name) for c in file.outline.calls if c.in_template] == [(2, 47, "f")]
+
+
+def test_comments_between_arguments_are_not_arguments():
+    from beamsage.model.parsed import ParsedFile
+    from beamsage.source.document import Document, Language
+
+    code = b'defmodule AWeb.Endpoint do\n  socket "/live", S,\n    # why\n    websocket: [check_origin: false]\nend\n'
+    parsed = ParsedFile(Document("lib/a_web/endpoint.ex", code, Language.ELIXIR))
+    socket = next(c for c in parsed.outline.calls if c.name == "socket")
+    assert socket.arity == 3 and socket.keyword("websocket") is not None

@@ -73,8 +73,13 @@ def arguments(call: Node) -> list[Node]:
     """The argument nodes of a call node, as written (no pipe normalisation)."""
     for child in call.children:
         if child.type == "arguments":
-            return child.named_children
+            return _without_comments(child.named_children)
     return []
+
+
+def _without_comments(nodes: list[Node]) -> list[Node]:
+    """Comments between arguments (`socket "/live", M, # why\n websocket: [...]`) are not arguments."""
+    return [n for n in nodes if n.type != "comment"] if any(n.type == "comment" for n in nodes) else nodes
 
 
 def do_block(call: Node) -> Node | None:
@@ -564,7 +569,7 @@ class Outline:
                 return None  # field access: `user.name`
         else:
             return None
-        args = args_node.named_children if args_node is not None else []
+        args = _without_comments(args_node.named_children) if args_node is not None else []
         arity = len(args) + (1 if block is not None and not (args and args[-1].type == "keywords") else 0)
         call = Call(node, name, module, args, arity)
         parent = node.parent

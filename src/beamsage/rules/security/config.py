@@ -343,9 +343,11 @@ class HardcodedSecret(FileRule):
     config that production loads, database URLs with a literal password, and
     env reads that fall back to a literal (`System.get_env("X") || "..."`).
     High confidence in `prod.exs`, `runtime.exs` and `:prod` branches; medium
-    in `config.exs` when no production config overrides the setting; low
-    when one does, in `prod.secret.exs` and in files named after other
-    environments. `dev.exs`, `test.exs` and their kin are skipped, as are
+    in `config.exs` when no production config overrides the setting, none
+    when one does (a generator's dev key); low in `prod.secret.exs`, in files
+    named after other environments, and in `config.exs` when production
+    reads a file the project does not have. `dev.exs`, `test.exs` and their
+    kin are skipped, as are
     values read from the environment, empty strings, placeholders, and salts
     (`signing_salt` names a use of the secret key base; it is not a secret).
 
@@ -394,26 +396,27 @@ class HardcodedSecret(FileRule):
         if "config" not in file.kinds:
             return
         scope = config_scope(file.path)
-        if scope is not None:
+        if scope is not None and scope != SHARED:
             yield from (finding for finding, _setting, _fallback in self._scan(file, scope))
 
     def check_project(self, project: Project) -> Iterable[Finding]:
-        """Literals in config.exs (and the files it imports for every environment)
-        that no production config overrides: they do reach production."""
+        """Literals in config.exs (and the files it imports for every environment):
+        medium when no production config overrides them (they reach production),
+        none when one does (a generator's dev key), low when production reads a
+        file the project does not have (a git-ignored prod.secret.exs)."""
         root = project.layout.root
         candidates = []
         for path in _shared_config_files(project):
             file = _parse(root, path)
             if file is not None:
-                candidates.extend((finding, setting) for finding, setting, fallback in self._scan(file, SHARED)
-                                  if finding.confidence is Confidence.LOW and not fallback)
+                candidates.extend(self._scan(file, SHARED))
         if not candidates:
             return
         overrides, unknown = _production_settings(project)
-        if unknown:
-            return  # production reads a file we cannot see (a git-ignored prod.secret.exs)
-        for finding, setting in candidates:
-            if not _overridden(overrides, setting):
+        for finding, setting, fallback in candidates:
+            if fallback or unknown or finding.confidence is not Confidence.LOW:
+                yield finding
+            elif not _overridden(overrides, setting):
                 message = finding.message + ", and no production config overrides it"
                 yield msgspec.structs.replace(finding, confidence=Confidence.MEDIUM, message=message)
 
@@ -558,7 +561,7 @@ _DEBUG_OPTIONS = {
 
 
 @register
-class DebugInProduction(FileRule):
+class DebugInProduction(ProjectRule):
     """Debug switches (`debug_errors`, `code_reloader`) turned on in production config.
 
     ## What it finds
@@ -566,8 +569,9 @@ class DebugInProduction(FileRule):
     `debug_errors: true` and `code_reloader: true` on an endpoint, and
     `show_sensitive_data_on_connection_error: true` on a repo, in config that
     production loads: `prod.exs`, `runtime.exs` outside dev/test branches, or
-    `config.exs` (medium confidence: production may turn them off again).
-    `dev.exs` sets them on purpose and is not reported.
+    `config.exs` (medium confidence), unless a file Mix loads later (the
+    environment's file, then `runtime.exs`) turns them off again. `dev.exs`
+    sets them on purpose and is not reported.
 
     ## Why it matters
 
@@ -605,26 +609,44 @@ class DebugInProduction(FileRule):
     cwe = (489, 215)
     security_severity = 5.3
 
-    def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if "config" not in file.kinds:
-            return
-        scope = config_scope(file.path)
-        if scope is None:
-            return
-        for call, _app, key, options in config_calls(file):
+    def check(self, project: Project) -> Iterable[Finding]:
+        switches: list[tuple[int, tuple, Finding | None]] = []  # (load order, setting, finding if turned on)
+        for path, facts in project.files.items():
+            scope = config_scope(path) if "config" in facts.kinds else None
+            file = _parse(project.layout.root, path) if scope is not None else None
+            if file is not None:
+                switches.extend(self._switches(file, scope))
+        for order, setting, finding in switches:
+            if finding is not None and not any(later > order and s == setting and f is None
+                                               for later, s, f in switches):
+                yield finding  # no file loaded after it turns the switch off again
+
+    def _switches(self, file: ParsedFile, scope: str) -> Iterator[tuple[int, tuple, Finding | None]]:
+        order = _load_order(file.path, scope)
+        for call, app, key, options in config_calls(file):
             where = branch(call.node)
             if where == EXCLUDED:
                 continue
             for name, value in keyword_pairs(options):
                 effect = _DEBUG_OPTIONS.get(name)
-                if effect is None or text(value) != "true":
+                if effect is None:
                     continue
-                confidence = _debug_confidence(scope, where)
+                if text(value) != "true":
+                    yield order, (app, key, name), None
+                    continue
                 target = f" for `{key}`" if key else ""
                 message = f"`{name}: true`{target} in `{file.path}` {effect} in production"
-                fix = f"Set `{name}` only in config/dev.exs."
-                yield self.finding(file.path, file.span(value.parent or value), message, confidence=confidence,
-                                   fix=fix)
+                finding = self.finding(file.path, file.span(value.parent or value), message,
+                                       confidence=_debug_confidence(scope, where),
+                                       fix=f"Set `{name}` only in config/dev.exs.")
+                yield order, (app, key, name), finding
+
+
+def _load_order(path: str, scope: str) -> int:
+    """When Mix applies a config file: config.exs, then the environment's file, then runtime.exs."""
+    if path.rsplit("/", 1)[-1] in ("runtime.exs", "releases.exs"):
+        return 2
+    return 1 if scope in (PROD, SECRET) else 0
 
 
 def _debug_confidence(scope: str, where: str | None) -> Confidence:
@@ -759,7 +781,9 @@ class MissingForceSSL(ProjectRule):
     does not `plug Plug.SSL`, the router sets no `strict-transport-security`
     header and `fly.toml` does not force HTTPS. Medium confidence when the app
     serves HTTPS itself; low when only its URL says https, since a proxy in
-    front may redirect and set HSTS.
+    front may redirect and set HSTS. Listeners that require client certificates
+    (`fail_if_no_peer_cert: true`) serve devices, not browsers, and are not
+    reported.
 
     ## Why it matters
 
@@ -843,6 +867,9 @@ def _read_tls_config(file: ParsedFile, evidence: dict[str | None, _Evidence], pr
                 continue
             strength = 0
             if name == "https" and text(value) not in ("nil", "false"):
+                if text(keyword(value, "fail_if_no_peer_cert") or value) == "true":
+                    protected.add(key)  # clients with certificates (devices), not browsers: HSTS means nothing
+                    continue
                 strength = 2
             elif name == "url" and literal_text(keyword(value, "scheme")) == "https":
                 strength = 1

@@ -63,7 +63,9 @@ class MissingCSRFProtection(FileRule):
     A router pipeline for HTML pages (it plugs `:fetch_session`, and
     `accepts ["html"]` or fetches the flash) without `:protect_from_forgery`,
     `Plug.CSRFProtection` or a plug of the router's own that calls them,
-    when routes go through it with no other pipeline adding the protection.
+    when a route that takes writes (POST, PUT, PATCH, DELETE, `resources`,
+    `live`, `forward`) goes through it outside dev-only blocks with no other
+    pipeline adding the protection.
 
     ## Why it matters
 
@@ -111,9 +113,10 @@ class MissingCSRFProtection(FileRule):
                 plugs = router.plugs_through([pipeline.name])
                 if not is_browser(plugs) or self._protected(file, router, plugs):
                     continue
-                users = router.users(pipeline.name)
-                if users and all(self._protected(file, router, router.plugs_through(s.pipes())) for s in users):
-                    continue  # every scope using it adds the protection from another pipeline
+                exposed = [r for r in router.routes
+                           if pipeline.name in r.pipes() and not r.conditional and _takes_writes(r)]
+                if all(self._protected(file, router, router.plugs_through(r.pipes())) for r in exposed):
+                    continue  # no route takes a form through it, or another pipeline adds the protection
                 yield self.finding(
                     file.path, pipeline_head(file, pipeline.node),
                     f"Pipeline `:{pipeline.name}` fetches the session for HTML pages but never plugs "
@@ -129,6 +132,13 @@ class MissingCSRFProtection(FileRule):
             if plug.function and local_calls(file.outline, router.module, plug.name) & _CSRF_CALLS:
                 return True
         return False
+
+
+def _takes_writes(route) -> bool:
+    """A route a form can post to (a LiveView's events arrive over its socket, checked with the same token)."""
+    if route.verb == "match":
+        return any(method != "get" for method in route.methods) or not route.methods
+    return route.verb in ("post", "put", "patch", "delete", "resources", "live", "forward")
 
 
 _CSRF_CALLS = frozenset({"protect_from_forgery", "Plug.CSRFProtection.call", "Phoenix.Controller.protect_from_forgery"})
