@@ -188,13 +188,14 @@ class Flow:
         # Most clauses can hold no outside data at all: skip looking for it there.
         self._may_taint = bool(self.tainted) or bool(_SOURCE_HINT.search(clause.node.text))
         matches, self._checks = self._scan(outline)
+        bound = [self._record(pattern, value, simple) for pattern, value, simple in matches]
         known = len(self.tainted) + len(self.params)
-        for pattern, value, simple in matches:
-            self._bind(pattern, value, simple=simple, record=True)
+        for names, value, uploads in bound:
+            self._propagate(names, value, uploads)
         if len(self.tainted) + len(self.params) > known:
             # A second pass lets a value assigned late in a loop body reach earlier uses.
-            for pattern, value, simple in matches:
-                self._bind(pattern, value, simple=simple, record=False)
+            for names, value, uploads in bound:
+                self._propagate(names, value, uploads)
 
     def _untrusted_params(self, kinds: tuple[str, ...]) -> list[tuple[int, str]]:
         clause = self.clause
@@ -210,38 +211,39 @@ class Flow:
         clauses of a `case` on a value) and its tests against constants
         (`x in [..]`, `x == ..`) or against a list in a variable
         (`x in allowed`), from the outline."""
-        node = self.clause.node
         matches: list[tuple[Node | None, Node | None, bool]] = []
-        for match in outline.values_within("match", node) + outline.values_within("generator", node):
-            matches.append((match.child_by_field_name("left"), match.child_by_field_name("right"),
-                            operator(match) == "="))
-        for stab in outline.values_within("stab", node):
-            case = stab.parent.parent if stab.parent is not None else None
-            if case is not None and case.type == "call" and call_target_name(case) == "case" and arguments(case):
-                matches.append((stab.child_by_field_name("left"), arguments(case)[0], False))
         checks = []
-        for check in outline.values_within("check", node):
-            left, right = check.child_by_field_name("left"), check.child_by_field_name("right")
-            if left is None or right is None:
-                continue
-            code = " ".join(text(left).split())
-            if is_constant(right):
-                checks.append(_Check(code, check.start_byte))
-            elif right.type == "identifier" and operator(check) == "in":
-                checks.append(_Check(code, check.start_byte, text(right)))
+        for kind, node in outline.values_within(self.clause.node):
+            if kind in ("match", "generator"):
+                matches.append((node.child_by_field_name("left"), node.child_by_field_name("right"), kind == "match"))
+            elif kind == "stab":
+                case = node.parent.parent if node.parent is not None else None
+                if case is not None and case.type == "call" and call_target_name(case) == "case" and arguments(case):
+                    matches.append((node.child_by_field_name("left"), arguments(case)[0], False))
+            else:
+                left, right = node.child_by_field_name("left"), node.child_by_field_name("right")
+                if left is None or right is None:
+                    continue
+                code = " ".join(text(left).split())
+                if is_constant(right):
+                    checks.append(_Check(code, node.start_byte))
+                elif right.type == "identifier" and operator(node) == "in":
+                    checks.append(_Check(code, node.start_byte, text(right)))
         return matches, checks
 
-    def _bind(self, pattern: Node | None, value: Node | None, *, simple: bool, record: bool) -> None:
+    def _record(self, pattern: Node | None, value: Node | None, simple: bool) -> tuple[set[str], Node | None, set[str]]:
+        """Note what a binding binds (for `constant` and `values`): `(names, value, upload paths)`."""
+        if simple and pattern is not None and pattern.type == "identifier":
+            name = text(pattern)
+            self.bindings.setdefault(name, []).append(value)
+            return {name}, value, set()
         names = variables(pattern)
-        if not record:
-            pass
-        elif simple and pattern is not None and pattern.type == "identifier":
-            self.bindings.setdefault(text(pattern), []).append(value)
-        else:
-            self.matched.update(names)
-            for name in names:
-                self.destructured.setdefault(name, []).append(value)
-        uploads = _upload_paths(pattern)
+        self.matched.update(names)
+        for name in names:
+            self.destructured.setdefault(name, []).append(value)
+        return names, value, _upload_paths(pattern)
+
+    def _propagate(self, names: set[str], value: Node | None, uploads: set[str]) -> None:
         for found, table in ((self._find(value, 0, True), self.tainted), (self._find(value, 0, False), self.params)):
             if found is not None:
                 for name in names:

@@ -66,6 +66,14 @@ _FIRST_ARGUMENT = {
 _SHELLS = frozenset({"sh", "bash", "zsh", "/bin/sh", "/bin/bash", "cmd", "cmd.exe", "powershell"})
 
 
+# Every function name a sink can have: most calls are ruled out by this set alone.
+_SINK_NAMES = frozenset(
+    {name for _, name in _FIRST_ARGUMENT} | _REPO_SQL | _FILE_FUNCTIONS
+    | {name for names, _ in _SQL_TEXT.values() for name in names} | {n for ns in _PREPARED.values() for n in ns}
+    | {"cast", "send_file", "send_download", "redirect", "shell", "cmd", "open"}
+)
+
+
 @dataclass(frozen=True)
 class Sink:
     kind: str  # sql, command, argument, path, redirect, code, atom, term
@@ -77,7 +85,7 @@ class Sink:
 
 def sinks(call: Call) -> list[Sink]:
     """The sink arguments of a call (most calls have none)."""
-    if call.capture or not call.args:
+    if call.capture or not call.args or call.name not in _SINK_NAMES:
         return []
     return [replace(sink, call=call) for sink in _sinks(call)]
 

@@ -196,6 +196,9 @@ def variables(node: Node | None) -> set[str]:
     names: set[str] = set()
     if node is None:
         return names
+    if node.type == "identifier":  # the common case: a plain parameter or variable
+        name = text(node)
+        return names if name.startswith("_") or name in ("__MODULE__", "__CALLER__", "__ENV__") else {name}
     stack = [(node, 0)]
     while stack:
         current, depth = stack.pop()
@@ -377,7 +380,8 @@ class Outline:
         # and the `check`s (`x in ...`, `x == ...`) that may test a value.
         self.values: dict[bool, dict[str, list[Node]]] = {}
         self._quotes: list[Node] = []
-        self._starts: dict[tuple[bool, str], list[int]] = {}
+        self._merged: dict[tuple[str, ...], list[tuple[int, str, Node]]] = {}
+        self._starts: dict[tuple[str, ...], list[int]] = {}
 
     @classmethod
     def build(cls, tree: Tree | None, templates: Iterable[Tree] = ()) -> Outline:
@@ -614,19 +618,19 @@ class Outline:
     def clauses_of(self, module: ModuleDef) -> list[Clause]:
         return [c for c in self.clauses if c.module is module]
 
-    def values_within(self, name: str, node: Node) -> list[Node]:
-        """The `name` nodes of `values` (both trees) inside `node`, in source order."""
-        found = []
-        for in_template, values in self.values.items():
-            nodes = values.get(name, [])
-            starts = self._starts.get((in_template, name))
-            if starts is None or len(starts) != len(nodes):
-                nodes.sort(key=lambda n: n.start_byte)
-                starts = self._starts[(in_template, name)] = [n.start_byte for n in nodes]
-            first = bisect_left(starts, node.start_byte)
-            last = bisect_left(starts, node.end_byte)
-            found.extend(nodes[first:last])
-        return sorted(found, key=lambda n: n.start_byte) if len(self.values) > 1 else found
+    def values_within(self, node: Node, names: tuple[str, ...] = ("match", "generator", "stab", "check")
+                      ) -> list[tuple[str, Node]]:
+        """`(name, node)` of the `values` (both trees) of the given kinds inside
+        `node`, in source order."""
+        merged = self._merged.get(names)
+        if merged is None:
+            merged = sorted(((n.start_byte, name, n) for values in self.values.values() for name in names
+                             for n in values.get(name, ())), key=lambda item: item[0])
+            self._merged[names] = merged
+            self._starts[names] = [start for start, _, _ in merged]
+        starts = self._starts[names]
+        return [(name, n) for _, name, n in merged[bisect_left(starts, node.start_byte):
+                                                    bisect_left(starts, node.end_byte)]]
 
 
 def _values(captures: dict[str, list[Node]]) -> dict[str, list[Node]]:
