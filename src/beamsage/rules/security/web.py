@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from tree_sitter import Node
 
 from ...model.facts import OriginSetting, PipelineFacts
+from ...model.flow import branches
 from ...model.parsed import ParsedFile
 from ...model.phoenix.router import (
     CSP_HEADERS,
@@ -532,7 +533,12 @@ def _returns_ok(clause: Clause) -> bool:
         if not named:
             break
         last = named[-1]
-    return last.type == "tuple" and bool(last.named_children) and atom_value(last.named_children[0]) == "ok"
+    values = branches(last) if last.type == "call" else None  # `case ... do`: some branch lets the client in
+    return any(_ok_tuple(v) for v in values) if values is not None else _ok_tuple(last)
+
+
+def _ok_tuple(node: Node) -> bool:
+    return node.type == "tuple" and bool(node.named_children) and atom_value(node.named_children[0]) == "ok"
 
 
 def _calls_in(file: ParsedFile, clause: Clause) -> list[Call]:
@@ -727,13 +733,16 @@ class ChannelJoinWithoutAuthorization(FileRule):
         prefix, id_name = _parameterised(topic)
         if prefix is None or socket.type != "identifier" or _checks_values(payload) or not _returns_ok(clause):
             return
-        watched = {id_name, text(socket)} - {None}
         for call in _calls_in(file, clause):
-            if call.name in ("if", "unless", "case", "cond", "with") and call.module is None:
-                return
+            if call.module is None and call.name in ("if", "unless", "case", "cond", "with"):
+                if call.name == "cond" or any(_looks_at(a, id_name) for a in call.args):
+                    return  # a branch on the id or the user: taken as the check
+                continue
+            if _plumbing(call):
+                continue
             used = set().union(*(variables(a) for a in call.args)) if call.args else set()
-            if not _plumbing(call) and used & watched:
-                return  # a function looks at the id or the socket: taken as the check
+            if id_name in used or (text(socket) in used and _AUTHORIZES.search(call.name or "")):
+                return  # a function looks at the id, or asks whether the socket's user may: the check
         yield self.finding(
             file.path, file.span(clause.params[0]),
             f"`join(\"{prefix}\" <> {id_name or '_'}, ...)` lets any client into any `{prefix}*` topic: nothing "
@@ -742,6 +751,14 @@ class ChannelJoinWithoutAuthorization(FileRule):
             fix="Check that `socket.assigns` (the user) may join this id and return `{:error, %{reason: "
                 "\"unauthorized\"}}` otherwise.",
         )
+
+
+_AUTHORIZES = re.compile(r"authori[sz]|permit|allow|can_|can\?|member|access|verify|check|own")
+
+
+def _looks_at(condition: Node, id_name: str | None) -> bool:
+    """A condition that reads the topic's id or the socket's assigns."""
+    return (id_name is not None and id_name in variables(condition)) or "assigns" in text(condition)
 
 
 def _parameterised(topic: Node) -> tuple[str | None, str | None]:
