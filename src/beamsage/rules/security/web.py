@@ -417,6 +417,9 @@ class CrossSiteWebSocket(FileRule):
     with the check off, a page on any site can open the LiveView socket
     with the visitor's session and act as them, or join their channels and
     read what is pushed to them (cross-site WebSocket hijacking).
+    Confidence is high for a socket that reads the session from the cookie
+    (`connect_info: [session: ...]`, not LiveView's, whose connect also
+    needs the page's CSRF token), medium for other sockets and for config.
 
     ## Example
 
@@ -462,7 +465,9 @@ class CrossSiteWebSocket(FileRule):
                     how = open_origin(text(value)) if value is not None else None
                     if how is None:
                         continue
-                    session = socket.module == "Phoenix.LiveView.Socket" or "session" in text(socket.options)
+                    # A socket that signs users in from the session cookie is the one another page can ride;
+                    # LiveView's connect also wants the CSRF token from the page, which another site cannot read.
+                    session = socket.module != "Phoenix.LiveView.Socket" and "session" in text(socket.options)
                     yield self.finding(
                         file.path, file.span(value),
                         f"Socket `{socket.path}` ({socket.module}) accepts {transport} connections from any site "
@@ -495,6 +500,7 @@ class CrossSiteWebSocket(FileRule):
                     path, _span(setting),
                     f"`{setting.endpoint}` accepts WebSocket and long-poll connections from any site in production "
                     f"(`check_origin: {how}`), so other pages can open its sockets with the visitor's cookies",
+                    confidence=Confidence.MEDIUM,  # which sockets trust those cookies is in the endpoint
                     fix=self._FIX,
                 )
 
