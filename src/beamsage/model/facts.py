@@ -14,6 +14,8 @@ from ..source.directives import Directive
 from ..source.document import Span
 from .config import ConfigEntry
 from .ecto.facts import FunctionLoads, MigrationFacts, QueryFacts, SchemaFacts
+from .oban import ObanFacts
+from .supervision import DynamicFacts, SupervisionFacts
 
 
 class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -183,6 +185,37 @@ class WebFacts(msgspec.Struct, frozen=True, gc=False):
     origins: tuple[OriginSetting, ...] = ()
 
 
+class ProcessFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A module that runs as an OTP process (`model.otp`): its behaviour kinds and registered name."""
+
+    module: str
+    kinds: tuple[str, ...]
+    name_kind: str | None = None  # atom, module, via, global, dynamic; None when unnamed
+    name: str = ""  # the `name:` value as written
+    # When every `handle_info/2` clause matches a specific message: their tags (`tick` for `:tick` and
+    # `{:tick, _}`, `{}` for `{ref, result}`) and where the first clause is. Empty otherwise.
+    info_tags: tuple[str, ...] = ()
+    info_line: int = 0
+    info_column: int = 0
+    subscriptions: tuple[str, ...] = ()  # PubSub topics subscribed to, as literal strings
+    detached: tuple[tuple[int, int], ...] = ()  # line ranges of functions handed to a Task or `spawn`
+
+
+class BroadcastFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """`Phoenix.PubSub.broadcast(pubsub, "topic", message)` with a literal topic and a message whose tag is known."""
+
+    topic: str
+    tag: str
+    message: str  # as written, shortened
+    line: int
+    column: int
+
+
+class OtpFacts(msgspec.Struct, frozen=True, gc=False):
+    processes: tuple[ProcessFacts, ...] = ()
+    broadcasts: tuple[BroadcastFacts, ...] = ()
+
+
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):
     """Why a file could not be (fully) reviewed."""
 
@@ -210,3 +243,8 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     arg_flows: tuple[ArgFlow, ...] = ()  # untrusted values and parameters passed to project functions
     html: HtmlFacts | None = None  # template HTML sinks and the assigns handlers give pages
     web: WebFacts | None = None  # browser pipelines, security headers, check_origin settings
+    otp: OtpFacts | None = None  # OTP processes and PubSub broadcasts the file defines (`model.otp`)
+    oban: ObanFacts | None = None  # Oban queues, cron entries and workers (`model.oban`)
+    supervision: tuple[SupervisionFacts, ...] = ()  # application children in start order (`model.supervision`)
+    subscribers: tuple[str, ...] = ()  # modules whose `init/1` subscribes to PubSub (`model.supervision`)
+    dynamic: DynamicFacts | None = None  # DynamicSupervisors and their `start_child` sites (`model.supervision`)

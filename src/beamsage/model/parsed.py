@@ -27,6 +27,9 @@ from .ecto.schemas import schema_facts
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
+from .oban import oban_facts
+from .otp import otp_facts
+from .supervision import dynamic_facts, pubsub_subscribers, supervision_facts
 from .phoenix.router import web_facts
 from .phoenix_views import html_facts
 from .taint import Sink, sinks, taint_facts
@@ -154,6 +157,11 @@ class ParsedFile:
             arg_flows=tuple(arg_flows),
             html=html_facts(self),
             web=web_facts(self),
+            otp=otp_facts(self),
+            oban=oban_facts(self),
+            supervision=tuple(supervision_facts(self)),
+            subscribers=tuple(pubsub_subscribers(self)),
+            dynamic=dynamic_facts(self),
         )
 
     def _schemas(self):

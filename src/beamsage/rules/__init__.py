@@ -5,7 +5,7 @@ Importing this package registers every rule; `all_rules()` lists them.
 
 from __future__ import annotations
 
-from . import ecto, migration, security, source  # noqa: F401  (registers the rules)
+from . import channel, ecto, migration, oban, otp, security, source  # noqa: F401  (registers the rules)
 from .base import (
     Confidence,
     FileRule,

@@ -7,7 +7,7 @@ defmodule Shop.Workers.SyncSupplierPrices do
   request raises, so Oban retries the job with backoff.
   """
 
-  use Oban.Worker, queue: :default, max_attempts: 5
+  use Oban.Worker, queue: :suppliers, max_attempts: 5
 
   require Logger
 
