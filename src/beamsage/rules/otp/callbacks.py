@@ -410,16 +410,17 @@ class MissingCatchAllHandleInfo(FileRule):
         clauses is fine."""
         module = process.module
         reasons: list[tuple[str, Confidence]] = []
-        for call in file.outline.calls:
-            if call.module_def is not module or not call.runs_at_runtime or call.capture:
-                continue
+        calls = [c for c in file.outline.calls if c.module_def is module and c.runs_at_runtime and not c.capture
+                 and _in_process(c)]
+        links = any(c.name in ("spawn_link", "link", "start_link", "async") or c.is_("Port", "open") for c in calls)
+        for call in calls:
             line = call.line
             if (call.is_("Process", "monitor") or call.is_(":erlang", "monitor")) and "DOWN" not in tags:
                 reasons.append((f"monitors a process (line {line}) and no clause matches `:DOWN`", Confidence.HIGH))
             elif call.is_(":net_kernel", "monitor_nodes") and not tags & {"nodeup", "nodedown"}:
                 reasons.append((f"monitors nodes (line {line})", Confidence.HIGH))
             elif (call.is_("Process", "flag") and call.args and atom_value(call.args[0]) == "trap_exit"
-                  and "EXIT" not in tags):
+                  and "EXIT" not in tags and links):  # without links, trapping only makes `terminate/2` run
                 reasons.append((f"traps exits (line {line}) and no clause matches `:EXIT`", Confidence.MEDIUM))
             elif _is(call, _ASYNC) and "{}" not in tags and not _awaited(call, by_owner):
                 reasons.append((f"starts a task (`{_shown(call)}` at line {line}) whose reply no clause matches",
@@ -633,7 +634,24 @@ def _unmatched(node: Node) -> Node:
 
 
 def _awaited(call: Call, by_owner: dict[int, list[Call]]) -> bool:
-    return any(_is(other, _AWAITS) for other in by_owner.get(id(call.owner), ()))
+    """Awaited in the same function, or (a task `init/1` keeps in the state) in any callback of the module."""
+    if any(_is(other, _AWAITS) for other in by_owner.get(id(call.owner), ())):
+        return True
+    module = call.owner.module if call.owner is not None and call.owner.name == "init" else None
+    return module is not None and any(
+        _is(other, _AWAITS) for calls in by_owner.values() for other in calls
+        if other.owner is not None and other.owner.module is module and other.owner.name in _CALLBACKS)
+
+
+# Functions that run inside the process (with the module's private helpers); public client
+# functions run in the caller's process.
+_CALLBACKS = frozenset({"init", "handle_call", "handle_cast", "handle_info", "handle_continue", "terminate",
+                        "mount", "handle_event", "handle_params", "handle_async", "join", "handle_in", "update"})
+
+
+def _in_process(call: Call) -> bool:
+    owner = call.owner
+    return owner is not None and (owner.kind == "defp" or owner.name in _CALLBACKS)
 
 
 @register
