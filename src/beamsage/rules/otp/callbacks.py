@@ -23,7 +23,7 @@ from ...model.otp import CALLBACKS, Process, detached, pattern_tag, processes, t
 from ...model.parsed import ParsedFile
 from ...model.project import Project
 from ...source.document import Span
-from ...source.syntax import Call, Clause, arguments, atom_value, text
+from ...source.syntax import Call, Clause, arguments, atom_value, call_target_name, text
 from ..base import Confidence, FileRule, Finding, Location, Related, Severity, register
 
 _HTTP_VERBS = frozenset(
@@ -649,6 +649,15 @@ _CALLBACKS = frozenset({"init", "handle_call", "handle_cast", "handle_info", "ha
                         "mount", "handle_event", "handle_params", "handle_async", "join", "handle_in", "update"})
 
 
+def _quoted(node: Node) -> bool:
+    parent = node.parent
+    while parent is not None:
+        if parent.type == "call" and call_target_name(parent) == "quote":
+            return True
+        parent = parent.parent
+    return False
+
+
 def _in_process(call: Call) -> bool:
     owner = call.owner
     return owner is not None and (owner.kind == "defp" or owner.name in _CALLBACKS)
@@ -787,7 +796,8 @@ class MissingImpl(FileRule):
             impls = [node.start_byte for node in process.module.attributes.get("impl", ())]
             if not impls:
                 continue
-            ordered = sorted(process.clauses, key=lambda c: c.node.start_byte)
+            # Clauses a macro injects (`quote` in `__using__`) belong to the modules that use it.
+            ordered = sorted((c for c in process.clauses if not _quoted(c.node)), key=lambda c: c.node.start_byte)
             seen: set[tuple[str, int]] = set()
             for index, clause in enumerate(ordered):
                 key = (clause.name, clause.arity)
