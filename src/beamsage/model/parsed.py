@@ -56,6 +56,10 @@ class ParsedFile:
     def module_kinds(self) -> dict[int, tuple[str, ...]]:
         return {id(m): module_kinds(m) for m in self.outline.modules}
 
+    def modules_of(self, kind: str) -> list[ModuleDef]:
+        """The file's modules of one kind (`"router"`, `"schema"`...)."""
+        return [m for m in self.outline.modules if kind in self.kinds_of(m)] if kind in self.kinds else []
+
     def kinds_of(self, module: ModuleDef | None) -> tuple[str, ...]:
         return self.module_kinds.get(id(module), ()) if module is not None else ()
 
@@ -165,19 +169,17 @@ class ParsedFile:
         )
 
     def _schemas(self):
-        for module in self.outline.modules:
-            if "schema" in self.kinds_of(module):
-                facts = schema_facts(self.outline, module, self.span)
-                if facts is not None:
-                    yield facts
+        for module in self.modules_of("schema"):
+            facts = schema_facts(self.outline, module, self.span)
+            if facts is not None:
+                yield facts
 
     def _migrations(self):
         version = migration_version(self.doc.path)
         if version is None:
             return
-        for module in self.outline.modules:
-            if "migration" in self.kinds_of(module):
-                yield migration_facts(self.outline, module, version)
+        for module in self.modules_of("migration"):
+            yield migration_facts(self.outline, module, version)
 
     def _module_facts(self, module: ModuleDef) -> ModuleFacts:
         functions: dict[tuple[str, int, str], list[Clause]] = {}

@@ -3,6 +3,7 @@ constant, and how sure a finding is that its value comes from an attacker."""
 
 from __future__ import annotations
 
+from abc import abstractmethod
 from collections.abc import Iterable, Iterator
 from typing import ClassVar
 
@@ -142,8 +143,9 @@ class SinkRule(FileRule):
             return Confidence.LOW if request_handler(file, call) else None
         return Confidence.MEDIUM if request_handler(file, call) else Confidence.LOW
 
+    @abstractmethod
     def describe(self, sink: Sink, value: Node | str | None, origin: Origin | None) -> str:
-        raise NotImplementedError
+        """The finding's message for a value reaching `sink` (`value` None: in another file)."""
 
     def fix_for(self, sink: Sink) -> str | None:
         return None

@@ -45,10 +45,7 @@ from .common import reviewable, shown
 
 
 def _routers(file: ParsedFile) -> Iterable[Router]:
-    if "router" in file.kinds and reviewable(file):
-        for module in file.outline.modules:
-            if "router" in file.kinds_of(module):
-                yield router_of(file.outline, module)
+    return [router_of(file.outline, module) for module in file.modules_of("router")] if reviewable(file) else []
 
 
 def _span(facts: PipelineFacts | OriginSetting) -> Span:
@@ -452,11 +449,9 @@ class CrossSiteWebSocket(FileRule):
            "only the endpoint's own host."
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if "endpoint" not in file.kinds or not reviewable(file):
+        if not reviewable(file):
             return
-        for module in file.outline.modules:
-            if "endpoint" not in file.kinds_of(module):
-                continue
+        for module in file.modules_of("endpoint"):
             for socket in endpoint_of(file.outline, module).sockets:
                 if socket.conditional:
                     continue  # `if code_reloading?`: the live reload socket of development
@@ -613,11 +608,9 @@ class UnauthenticatedSocket(FileRule):
     security_severity = 8.1
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if "socket" not in file.kinds or not reviewable(file):
+        if not reviewable(file):
             return
-        for module in file.outline.modules:
-            if "socket" not in file.kinds_of(module):
-                continue
+        for module in file.modules_of("socket"):
             named = _assigns_read(file, module, "id")
             for clause in file.outline.clauses_of(module):
                 if clause.name == "connect" and clause.arity in (2, 3) and clause.guard is None:
@@ -724,11 +717,9 @@ class ChannelJoinWithoutAuthorization(FileRule):
     security_severity = 6.5
 
     def check(self, file: ParsedFile) -> Iterable[Finding]:
-        if "channel" not in file.kinds or not reviewable(file):
+        if not reviewable(file):
             return
-        for module in file.outline.modules:
-            if "channel" not in file.kinds_of(module):
-                continue
+        for module in file.modules_of("channel"):
             knows_user = "assigns" in text(module.node)
             for clause in file.outline.clauses_of(module):
                 if clause.name == "join" and clause.arity == 3 and clause.guard is None:
