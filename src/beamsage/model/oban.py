@@ -43,6 +43,7 @@ from ..source.syntax import (
     text,
     walk,
 )
+from .config import config_calls
 from .flow import branches
 
 if TYPE_CHECKING:
@@ -173,13 +174,9 @@ class _Reader:
     # -- where options are ----------------------------------------------------
 
     def config_file(self) -> None:
-        for call in self.file.outline.calls:
-            if call.name != "config" or call.module not in (None, "Config", "Mix.Config") or len(call.args) < 3:
-                continue
-            key = atom_value(call.args[1]) or module_reference(call.args[1], None)
-            if key is None:
-                continue
-            self.options(call.args[-1], key, call.line, named=is_oban_key(key))
+        for call, _app, key, options in config_calls(self.file):
+            if key is not None:
+                self.options(options, key, call.line, named=is_oban_key(key))
 
     def code_file(self) -> None:
         file = self.file

@@ -36,6 +36,7 @@ from ...source.syntax import (
     string_value,
     text,
 )
+from ..config import config_calls
 from ..facts import OriginSetting, PipelineFacts, WebFacts
 
 if TYPE_CHECKING:
@@ -437,13 +438,10 @@ def origin_settings(file: ParsedFile) -> list[OriginSetting]:
     name = file.path.rsplit("/", 1)[-1]
     env = _ENV_FILES.get(name)
     found = []
-    for call in file.outline.calls:
-        if call.name != "config" or call.module not in (None, "Config", "Mix.Config") or len(call.args) < 3:
-            continue
-        value = keyword(call.args[-1], "check_origin")
-        app = atom_value(call.args[0])
-        endpoint = module_reference(call.args[1], None)
-        if value is None or app is None or endpoint is None:
+    for call, app, key, options in config_calls(file):
+        value = keyword(options, "check_origin")
+        endpoint = module_reference(call.args[1], None) if key is not None else None
+        if value is None or endpoint is None:
             continue
         prod = "no" if env in ("dev", "test") else "yes" if env == "prod" else _in_prod(call.node)
         span = file.span(value)

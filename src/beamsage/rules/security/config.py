@@ -22,6 +22,7 @@ from pathlib import Path
 import msgspec
 from tree_sitter import Node
 
+from ...model.config import config_calls
 from ...model.parsed import ParsedFile
 from ...model.project import Project
 from ...source.document import Document, Language, Span
@@ -170,19 +171,6 @@ def _env_call(node: Node | None) -> bool:
     return node is not None and "".join(text(node).split()) in (
         "config_env()", "Config.config_env()", "Mix.env()", "Mix.env"
     )
-
-
-def config_calls(file: ParsedFile) -> Iterator[tuple[Call, str, str | None, Node]]:
-    """`config :app, Key, opts` calls: the call, its app, its key (`MyAppWeb.Endpoint`) and its options."""
-    for call in file.outline.calls:
-        if call.name == "config" and call.module in (None, "Config", "Mix.Config") and len(call.args) >= 2:
-            app = atom_value(call.args[0])
-            if app is None:
-                continue
-            key = None
-            if len(call.args) >= 3:
-                key = atom_value(call.args[1]) or module_reference(call.args[1], None)
-            yield call, app, key, call.args[-1]
 
 
 # -- literal secrets ------------------------------------------------------------------
