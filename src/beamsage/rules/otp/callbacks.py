@@ -17,7 +17,7 @@ from typing import Iterable, Iterator
 
 from tree_sitter import Node
 
-from ...model.facts import BroadcastFacts, FileFacts
+from ...model.facts import BroadcastFacts, FileFacts, ProcessFacts
 from ...model.kinds import REQUEST_HANDLERS
 from ...model.otp import CALLBACKS, Process, detached, pattern_tag, processes, tuple_size
 from ...model.parsed import ParsedFile
@@ -48,6 +48,14 @@ _REPO_SERVERS = frozenset({"genserver", "gen_statem"})
 
 def _judged(file: ParsedFile) -> bool:
     return file.runs_in_production and not _script_or_task(file.path)
+
+
+def _judged_processes(project: Project) -> Iterator[tuple[str, ProcessFacts]]:
+    """Every process of the files the OTP rules judge, with its file."""
+    for path, facts in project.files.items():
+        if facts.otp is not None and _judged_facts(facts):
+            for process in facts.otp.processes:
+                yield path, process
 
 
 def _judged_facts(facts: FileFacts) -> bool:
@@ -213,20 +221,17 @@ class HeavyInit(FileRule):
 
     def check_project(self, project: Project) -> Iterable[Finding]:
         reach = project.ecto.reach
-        for path, facts in project.files.items():
-            if facts.otp is None or not _judged_facts(facts):
+        for path, process in _judged_processes(project):
+            if _REPO_SERVERS.isdisjoint(process.kinds):
                 continue
-            for process in facts.otp.processes:
-                if _REPO_SERVERS.isdisjoint(process.kinds):
-                    continue
-                found = reach.performs.get((process.module, "init", 1))
-                if found is None or _in_lines(found.steps[0].site.line, process.detached):
-                    continue
-                yield self.finding(
-                    path, _site_span(found.steps[0].site),
-                    f"`init/1` of `{process.module}` queries the database ({_chain(found)}); its supervisor "
-                    "and every sibling started after it wait, and a database outage stops the app from booting.",
-                    fix=self._FIX)
+            found = reach.performs.get((process.module, "init", 1))
+            if found is None or _in_lines(found.steps[0].site.line, process.detached):
+                continue
+            yield self.finding(
+                path, _site_span(found.steps[0].site),
+                f"`init/1` of `{process.module}` queries the database ({_chain(found)}); its supervisor "
+                "and every sibling started after it wait, and a database outage stops the app from booting.",
+                fix=self._FIX)
 
 
 def _direct_repo(call: Call) -> bool:
@@ -303,25 +308,22 @@ class BlockingCallback(FileRule):
 
     def check_project(self, project: Project) -> Iterable[Finding]:
         reach = project.ecto.reach
-        for path, facts in project.files.items():
-            if facts.otp is None or not _judged_facts(facts):
+        for path, process in _judged_processes(project):
+            if "genserver" not in process.kinds or process.name_kind not in ("atom", "module", "global"):
                 continue
-            for process in facts.otp.processes:
-                if "genserver" not in process.kinds or process.name_kind not in ("atom", "module", "global"):
+            if reach.graph.function(process.module, "handle_call", 3) is None:
+                continue  # nobody waits on a server that answers no calls
+            for name, arity in _HANDLERS:
+                found = reach.performs.get((process.module, name, arity))
+                if found is None or _in_lines(found.steps[0].site.line, process.detached):
                     continue
-                if reach.graph.function(process.module, "handle_call", 3) is None:
-                    continue  # nobody waits on a server that answers no calls
-                for name, arity in _HANDLERS:
-                    found = reach.performs.get((process.module, name, arity))
-                    if found is None or _in_lines(found.steps[0].site.line, process.detached):
-                        continue
-                    yield self.finding(
-                        path, _site_span(found.steps[0].site),
-                        f"`{name}/{arity}` of the singleton `{process.module}` queries the database "
-                        f"({_chain(found)}); every request that calls the server queues behind each query.",
-                        confidence=Confidence.MEDIUM if name == "handle_call" else Confidence.LOW,
-                        fix="Query in the caller's process (or an ETS table the server fills) instead of "
-                            "funnelling every query through one named process.")
+                yield self.finding(
+                    path, _site_span(found.steps[0].site),
+                    f"`{name}/{arity}` of the singleton `{process.module}` queries the database "
+                    f"({_chain(found)}); every request that calls the server queues behind each query.",
+                    confidence=Confidence.MEDIUM if name == "handle_call" else Confidence.LOW,
+                    fix="Query in the caller's process (or an ETS table the server fills) instead of "
+                        "funnelling every query through one named process.")
 
 
 def _blocking_confidence(callback: str, singleton: bool) -> Confidence:
@@ -444,27 +446,24 @@ class MissingCatchAllHandleInfo(FileRule):
                     broadcasts.setdefault(sent.topic, []).append((path, sent))
         if not broadcasts:
             return
-        for path, facts in project.files.items():
-            if facts.otp is None or not _judged_facts(facts):
+        for path, process in _judged_processes(project):
+            if not process.info_tags or "{}" in process.info_tags or self._KINDS.isdisjoint(process.kinds):
+                continue  # `{type, post} when type in [...]` may match any tuple: its guard decides
+            unmatched = [(where, sent) for topic in process.subscriptions for where, sent in
+                         broadcasts.get(topic, ()) if sent.tag not in process.info_tags]
+            if not unmatched:
                 continue
-            for process in facts.otp.processes:
-                if not process.info_tags or "{}" in process.info_tags or self._KINDS.isdisjoint(process.kinds):
-                    continue  # `{type, post} when type in [...]` may match any tuple: its guard decides
-                unmatched = [(where, sent) for topic in process.subscriptions for where, sent in
-                             broadcasts.get(topic, ()) if sent.tag not in process.info_tags]
-                if not unmatched:
-                    continue
-                where, sent = unmatched[0]
-                matched = ", ".join(f"`{t}`" if t == "{}" else f"`:{t}`" for t in process.info_tags)
-                yield self.finding(
-                    path, Span(process.info_line, process.info_column, process.info_line, process.info_column),
-                    f"`handle_info/2` of `{process.module}` matches only {matched}, but it subscribes to "
-                    f"\"{sent.topic}\" where `{sent.message}` is broadcast ({where}:{sent.line}); that message "
-                    "raises FunctionClauseError and crashes the process.",
-                    related=[Related(Location.of(where, Span(sent.line, sent.column, sent.line, sent.column)),
-                                     "the broadcast no clause matches")],
-                    fix="Add a clause for the message, or a last clause "
-                        "`def handle_info(_message, state), do: {:noreply, state}`.")
+            where, sent = unmatched[0]
+            matched = ", ".join(f"`{t}`" if t == "{}" else f"`:{t}`" for t in process.info_tags)
+            yield self.finding(
+                path, Span(process.info_line, process.info_column, process.info_line, process.info_column),
+                f"`handle_info/2` of `{process.module}` matches only {matched}, but it subscribes to "
+                f"\"{sent.topic}\" where `{sent.message}` is broadcast ({where}:{sent.line}); that message "
+                "raises FunctionClauseError and crashes the process.",
+                related=[Related(Location.of(where, Span(sent.line, sent.column, sent.line, sent.column)),
+                                 "the broadcast no clause matches")],
+                fix="Add a clause for the message, or a last clause "
+                    "`def handle_info(_message, state), do: {:noreply, state}`.")
 
 
 def _scheduled(call: Call) -> Node | None:
