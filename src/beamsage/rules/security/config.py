@@ -15,6 +15,7 @@ config_env()`) decides which branch production takes.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -838,10 +839,17 @@ def _span(location: Location) -> Span:
 
 
 def _parse(root: Path, path: str) -> ParsedFile | None:
+    """A config, endpoint or router file parsed again in the project phase (its trees are not
+    cached); the config rules share one parse per file content."""
     try:
         data = (root / path).read_bytes()
     except OSError:
         return None
+    return _parsed(path, data)
+
+
+@lru_cache(maxsize=64)
+def _parsed(path: str, data: bytes) -> ParsedFile:
     return ParsedFile(Document(path, data, Language.ELIXIR))
 
 
