@@ -14,6 +14,7 @@ from tree_sitter import Node, Tree
 
 from ..source.directives import Directive, parse_directive
 from ..source.document import Document, Span
+from ..source.markup import Element, template_elements
 from ..source.parse import first_error
 from ..source.syntax import Call, Clause, ModuleDef, Outline, text
 from ..source.templates import Template
@@ -85,6 +86,12 @@ class ParsedFile:
     def sink_calls(self) -> list[tuple[Call, Sink]]:
         """Dangerous calls that run at run time, with their sink arguments (`model.taint`)."""
         return [(call, sink) for call in self.outline.calls if call.runs_at_runtime for sink in sinks(call)]
+
+    @cached_property
+    def elements(self) -> list[Element]:
+        """Every HTML element, component and slot of the file's templates and `~H` sigils, in document order."""
+        return [element for template in self.templates
+                for root in template_elements(template, self.doc.data) for element in root.walk()]
 
     def flow(self, clause: Clause) -> Flow:
         """Local data flow of one clause: which variables hold untrusted input."""

@@ -66,14 +66,14 @@ class Template:
     def parse_file(cls, language: str, data: bytes) -> Template:
         if language != "heex":
             return cls._collect(parse(language, data), language, [])
-        fixed, inserted = _prepare_markup(data, 0, len(data))
+        fixed, inserted = prepare_markup(data, 0, len(data))
         return cls._collect(parse(language, fixed), language, inserted)
 
     @classmethod
     def parse_sigil(cls, data: bytes, content: Node) -> Template:
         """Parse the HEEx inside a `~H` sigil, in place."""
         start, end = content.start_byte, content.end_byte
-        fixed, inserted = _prepare_markup(data, start, end)
+        fixed, inserted = prepare_markup(data, start, end)
         new_end = end + len(inserted)
         last_line = fixed.rfind(b"\n", 0, new_end)  # slashes added on the last line shift its column
         end_column = content.end_point[1] + sum(1 for p in inserted if p > last_line)
@@ -116,7 +116,7 @@ class Template:
         return self.original(error.start_byte) if error is not None else None
 
 
-def _prepare_markup(data: bytes, start: int, end: int) -> tuple[bytes, list[int]]:
+def prepare_markup(data: bytes, start: int, end: int) -> tuple[bytes, list[int]]:
     """The HEEx in [start, end) made readable for the grammar, and the positions
     of the bytes added: raw-text bodies are blanked, void tags closed."""
     return _close_void_tags(_blank_raw_text(data, start, end), start, end)
