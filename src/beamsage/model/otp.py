@@ -73,6 +73,11 @@ class Process:
     def callback(self, name: str, arity: int) -> list[Clause]:
         return self.callbacks.get((name, arity), [])
 
+    @property
+    def expected_callbacks(self) -> frozenset[tuple[str, int]]:
+        """The `(name, arity)` callbacks the module's behaviours call."""
+        return frozenset().union(*(CALLBACKS.get(kind, frozenset()) for kind in self.kinds))
+
 
 def processes(file: ParsedFile, kinds: frozenset[str] | None = None) -> list[Process]:
     """Every module in the file whose kinds meet `kinds` (default: any behaviour with callbacks)."""
@@ -149,8 +154,8 @@ def _broadcasts(file: ParsedFile) -> Iterator[BroadcastFacts]:
 
 def _process(file: ParsedFile, module: ModuleDef, kinds: tuple[str, ...]) -> Process:
     clauses = file.outline.clauses_of(module)
-    known = frozenset().union(*(CALLBACKS.get(k, frozenset()) for k in kinds))
     process = Process(module, kinds, clauses)
+    known = process.expected_callbacks
     for clause in clauses:
         if clause.public and (clause.name, clause.arity) in known:
             process.callbacks.setdefault((clause.name, clause.arity), []).append(clause)

@@ -812,3 +812,78 @@ class MissingImpl(FileRule):
                     f"Callback `{clause.name}/{clause.arity}` of `{process.module.name}` has no `@impl`, "
                     "while other callbacks in the module have one.",
                     fix="Add `@impl true` before the first clause.")
+
+
+# Callback names whose other arities are never legitimate helpers in a process module.
+_ARITY_CHECKED = frozenset({"init", "handle_call", "handle_cast", "handle_info", "handle_continue", "mount",
+                            "handle_params", "handle_event", "handle_async", "join", "handle_in", "handle_out",
+                            "perform"})
+
+
+@register
+class WrongCallbackArity(FileRule):
+    """A callback defined with an arity its behaviour never calls, so it never runs.
+
+    ## What it finds
+
+    A public function named like a callback of the module's behaviour, such
+    as `handle_info/3` in a GenServer, `mount/2` in a LiveView, `join/2` in a
+    channel or `perform/2` in an Oban worker, when the behaviour calls that
+    name with another arity and nothing in the module calls this one.
+
+    ## Why it matters
+
+    The compiler accepts the function: it is just another public function.
+    The behaviour keeps calling the arity it knows, which falls to the
+    default (`handle_info/2` logs and drops the message) or is missing
+    altogether (a LiveView with no `mount/3`), so the code written for the
+    callback never runs. `@impl true` would have turned this into a compiler
+    warning.
+
+    ## Example
+
+    ```elixir
+    def handle_info(:refresh, _from, state) do
+      {:noreply, reload(state)}
+    end
+    ```
+
+    ## Use instead
+
+    ```elixir
+    @impl true
+    def handle_info(:refresh, state) do
+      {:noreply, reload(state)}
+    end
+    ```
+    """
+
+    id = "OTP.WrongCallbackArity"
+    severity = Severity.ERROR
+    confidence = Confidence.HIGH
+
+    def check(self, file: ParsedFile) -> Iterable[Finding]:
+        if not (set(CALLBACKS) & file.kinds) or not _judged(file):
+            return
+        for process in processes(file, frozenset(CALLBACKS)):
+            if "plug" in process.kinds:  # a plug's `init/1` and `call/2` share names with no callback here
+                continue
+            expected = {}
+            for name, arity in process.expected_callbacks:
+                expected.setdefault(name, set()).add(arity)
+            called = {(call.name, len(call.args)) for call in file.outline.calls
+                      if call.module is None and call.owner is not None and call.owner.module is process.module}
+            reported: set[tuple[str, int]] = set()
+            for clause in process.clauses:
+                key = (clause.name, clause.arity)
+                arities = expected.get(clause.name)
+                if (not clause.public or clause.name not in _ARITY_CHECKED or not arities or clause.arity in arities
+                        or key in reported or key in called or _quoted(clause.node)):
+                    continue
+                reported.add(key)
+                wanted = " or ".join(f"`{clause.name}/{arity}`" for arity in sorted(arities))
+                yield self.finding(
+                    file.path, _head(file, clause),
+                    f"`{clause.name}/{clause.arity}` in `{process.module.name}` is never called by its behaviour, "
+                    f"which calls {wanted}.",
+                    fix=f"Define {wanted} instead, with `@impl true` so the compiler checks it.")
