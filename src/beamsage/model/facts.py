@@ -245,6 +245,6 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     web: WebFacts | None = None  # browser pipelines, security headers, check_origin settings
     otp: OtpFacts | None = None  # OTP processes and PubSub broadcasts the file defines (`model.otp`)
     oban: ObanFacts | None = None  # Oban queues, cron entries and workers (`model.oban`)
-    supervision: tuple[SupervisionFacts, ...] = ()  # application children in start order (`model.supervision`)
+    supervision: tuple[SupervisionFacts, ...] = ()  # application and supervisor children in start order (`model.supervision`)
     subscribers: tuple[str, ...] = ()  # modules whose `init/1` subscribes to PubSub (`model.supervision`)
     dynamic: DynamicFacts | None = None  # DynamicSupervisors and their `start_child` sites (`model.supervision`)

@@ -1,6 +1,7 @@
-"""The application's supervision tree: the children `Application.start/2` starts, in order.
+"""The supervision tree: the children `Application.start/2` and each supervisor's `init/1` start, in order.
 
 Read the way a reviewer reads `application.ex`: the lists in `start/2`
+(or, in a `use Supervisor` module, the `init/1` that calls `Supervisor.init/2`)
 (`children = [...]`, `children ++ [...]`, `if ..., do: [...], else: []`)
 and the lists helper functions of the same module return, in source order,
 which is the order the supervisor starts them. Each child keeps its module
@@ -45,11 +46,12 @@ class ChildFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
 
 
 class SupervisionFacts(msgspec.Struct, frozen=True, gc=False):
-    """The children an application module's `start/2` starts, and its own strategy."""
+    """The children an application's `start/2`, or a supervisor module's `init/1`, starts, and its strategy."""
 
-    application: str
+    supervisor: str  # the module
     children: tuple[ChildFacts, ...] = ()
     strategy: str = ""
+    kind: str = "application"  # or "supervisor": a nested `use Supervisor` module
 
 
 class DynamicSupervisorFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -86,17 +88,29 @@ def supervision_facts(file: ParsedFile) -> Iterator[SupervisionFacts]:
     if "lib" not in file.kinds:
         return
     for module in file.outline.modules:
-        if "application" not in file.kinds_of(module):
+        kinds = file.kinds_of(module)
+        if "application" in kinds:
+            kind, starts = "application", _clauses(file, module, "start", 2)
+        elif "supervisor" in kinds:
+            kind, starts = "supervisor", [c for c in _clauses(file, module, "init", 1) if _inits_supervisor(file, c)]
+        else:
             continue
-        clauses = file.outline.clauses_of(module)
-        starts = [c for c in clauses if c.name == "start" and c.arity == 2 and c.body is not None]
         if not starts:
             continue
-        helpers = {c.name: c for c in clauses if c.body is not None and c.arity == 0}
+        helpers = {c.name: c for c in file.outline.clauses_of(module) if c.body is not None and c.arity == 0}
         children: list[ChildFacts] = []
         for node, conditional in _lists(starts[0].body, helpers, False, 0):
             children.extend(_children(file, module, node, conditional))
-        yield SupervisionFacts(module.name, tuple(children), _strategy(starts[0]))
+        yield SupervisionFacts(module.name, tuple(children), _strategy(starts[0]), kind)
+
+
+def _clauses(file: ParsedFile, module: ModuleDef, name: str, arity: int) -> list[Clause]:
+    return [c for c in file.outline.clauses_of(module) if c.name == name and c.arity == arity and c.body is not None]
+
+
+def _inits_supervisor(file: ParsedFile, clause: Clause) -> bool:
+    """`init/1` hands a children list to `Supervisor.init/2` (a DynamicSupervisor has none)."""
+    return any(call.owner is clause and call.is_("Supervisor", "init") for call in file.outline.calls)
 
 
 def _lists(node: Node, helpers: dict[str, Clause], conditional: bool, depth: int) -> Iterator[tuple[Node, bool]]:

@@ -3,8 +3,10 @@
 A supervisor starts its children one after the other, in list order, and
 each `start_link` returns only once that child's `init/1` has run. So a
 child may rely on every sibling above it and on none below it. The tree is
-read from `Application.start/2` (`model.supervision`); what a child needs
-comes from the project's call graph (`model.ecto.reach` for the Repo).
+read from `Application.start/2` and each `use Supervisor` module's `init/1`
+(`model.supervision`); what a child needs comes from the project's call
+graph (`model.ecto.reach` for the Repo), and a nested supervisor needs what
+its own children need.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from ...model.kinds import REQUEST_HANDLERS
 from ...model.project import Project
-from ...model.supervision import ChildFacts
+from ...model.supervision import ChildFacts, SupervisionFacts
 from ...source.document import Span
 from ..base import Confidence, Finding, Location, ProjectRule, Related, Severity, register
 
@@ -23,16 +25,17 @@ _PUBSUB = "Phoenix.PubSub"
 
 @register
 class ChildOrder(ProjectRule):
-    """An application child listed before a sibling it needs at start.
+    """A supervisor's child listed before a sibling it needs at start.
 
     ## What it finds
 
-    In the children list of `Application.start/2`: the Endpoint before
-    `Phoenix.PubSub` or the Repo, Oban before the Repo, a process whose
-    `init/1` queries the Repo (itself or through project functions) before
-    the Repo, and a process whose `init/1` subscribes to PubSub before
-    `Phoenix.PubSub`. Children started elsewhere (a nested supervisor) are
-    not judged.
+    In the children list of `Application.start/2` or of a supervisor's
+    `init/1`: the Endpoint before `Phoenix.PubSub` or the Repo, Oban before
+    the Repo, a process whose `init/1` queries the Repo (itself or through
+    project functions) before the Repo, and a process whose `init/1`
+    subscribes to PubSub before `Phoenix.PubSub`. A nested supervisor needs
+    what its own children need, so `MyApp.Workers` placed above the Repo is
+    reported when one of its children queries at start.
 
     ## Why it matters
 
@@ -123,12 +126,35 @@ def _needs(project: Project, child: ChildFacts, role: str) -> Iterator[tuple[str
     elif role == "oban":
         yield "repo", "Oban stores and fetches its jobs through the Repo"
     elif role == "process":
-        key = project.calls.function(child.module, "init", 1)
-        path = project.ecto.reach.performs.get(key) if key is not None else None
-        if path is not None:
-            yield "repo", f"its `init/1` queries the Repo (`{path.query.target}`)"
-        if _subscribes(project, child.module):
-            yield "pubsub", "its `init/1` subscribes to PubSub"
+        yield from _process_needs(project, child.module, 0)
+
+
+def _process_needs(project: Project, module: str, depth: int) -> Iterator[tuple[str, str]]:
+    """What a process needs at start; for a supervisor, what its children need that no earlier sibling gives."""
+    key = project.calls.function(module, "init", 1)
+    path = project.ecto.reach.performs.get(key) if key is not None else None
+    if path is not None:
+        yield "repo", f"its `init/1` queries the Repo (`{path.query.target}`)"
+    if _subscribes(project, module):
+        yield "pubsub", "its `init/1` subscribes to PubSub"
+    tree = _nested_tree(project, module)
+    if tree is None or depth > 4:
+        return
+    started: set[str] = set()
+    for child in tree.children:
+        role = _role(project, child)
+        if role == "process":
+            for needed, why in _process_needs(project, child.module, depth + 1):
+                if needed not in started:
+                    yield needed, f"its child `{_name(child)}` needs it: {why}"
+        started.add(role)
+
+
+def _nested_tree(project: Project, module: str) -> SupervisionFacts | None:
+    found = project.modules.get(module)
+    if found is None:
+        return None
+    return next((t for t in found[0].supervision if t.supervisor == module and t.kind == "supervisor"), None)
 
 
 def _subscribes(project: Project, module: str) -> bool:
