@@ -46,6 +46,16 @@ class CallGraph:
         return found
 
     @cached_property
+    def callers_of(self) -> dict[FunctionKey, list[tuple[Caller, CallSite]]]:
+        """The reverse graph: per project function, the call sites (in other functions) that reach it."""
+        found: dict[FunctionKey, list[tuple[Caller, CallSite]]] = {}
+        for caller, site in self.calls():
+            resolved = self.resolve(caller, site)
+            if isinstance(resolved, tuple) and resolved != caller.key:
+                found.setdefault(resolved, []).append((caller, site))
+        return found
+
+    @cached_property
     def _arities(self) -> dict[tuple[str, str], list[tuple[int, int]]]:
         """(module, name) -> [(min arity, arity)] of every function the project defines."""
         found: dict[tuple[str, str], list[tuple[int, int]]] = {}

@@ -211,9 +211,24 @@ class BroadcastFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     column: int
 
 
+class WaitFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A call that waits with `:infinity` (`GenServer.call(s, msg, :infinity)`), in a function outside
+    request handlers: whether a request reaches it is decided across files."""
+
+    module: str
+    function: str
+    arity: int
+    call: str  # "GenServer.call/3"
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
 class OtpFacts(msgspec.Struct, frozen=True, gc=False):
     processes: tuple[ProcessFacts, ...] = ()
     broadcasts: tuple[BroadcastFacts, ...] = ()
+    waits: tuple[WaitFacts, ...] = ()
 
 
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):

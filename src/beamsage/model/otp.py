@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Iterator
 
 from tree_sitter import Node
 
-from ..source.syntax import Clause, ModuleDef, atom_value, string_value, text
-from .facts import BroadcastFacts, OtpFacts, ProcessFacts
+from ..source.syntax import Call, Clause, ModuleDef, atom_value, string_value, text
+from .facts import BroadcastFacts, OtpFacts, ProcessFacts, WaitFacts
+from .kinds import REQUEST_HANDLERS
 
 if TYPE_CHECKING:
     from .parsed import ParsedFile
@@ -42,6 +43,13 @@ CALLBACKS: dict[str, frozenset[tuple[str, int]]] = {
     "channel": frozenset({("join", 3), ("handle_in", 3), ("handle_out", 3), ("handle_info", 2),
                           ("handle_call", 3), ("handle_cast", 2), ("terminate", 2), ("code_change", 3)}),
     "oban_worker": frozenset({("perform", 1), ("backoff", 1), ("timeout", 1)}),
+}
+
+# Calls whose last argument is a timeout: `:infinity` makes the caller wait forever.
+WAITS = {
+    "GenServer": frozenset({"call"}), ":gen_server": frozenset({"call"}), ":gen_statem": frozenset({"call"}),
+    "Task": frozenset({"await", "await_many", "yield"}),
+    "Agent": frozenset({"get", "update", "get_and_update"}),
 }
 
 _START = frozenset({"start_link", "start"})
@@ -97,7 +105,30 @@ def otp_facts(file: ParsedFile) -> OtpFacts | None:
         return None
     found = [_facts(file, process) for process in processes(file)]
     broadcasts = list(_broadcasts(file))
-    return OtpFacts(tuple(found), tuple(broadcasts)) if found or broadcasts else None
+    waits = list(_waits(file)) if b":infinity" in file.doc.data else []
+    return OtpFacts(tuple(found), tuple(broadcasts), tuple(waits)) if found or broadcasts or waits else None
+
+
+def waits_forever(call: Call) -> bool:
+    """`GenServer.call(server, msg, :infinity)`, `Task.await(task, :infinity)`, `Agent.get(a, f, :infinity)`."""
+    if call.capture or call.name not in WAITS.get(call.module or "", ()) or len(call.args) < 2:
+        return False
+    if call.module == "Agent" and len(call.args) < 3:
+        return False
+    return atom_value(call.args[-1]) == "infinity" and call.runs_at_runtime
+
+
+def _waits(file: ParsedFile) -> Iterator[WaitFacts]:
+    """Infinite waits in functions outside request handlers (those are judged in their own file)."""
+    for call in file.outline.calls:
+        owner = call.owner
+        if owner is None or owner.module is None or not waits_forever(call):
+            continue
+        if not REQUEST_HANDLERS.isdisjoint(file.kinds_of(owner.module)) or owner.module.name.startswith("Mix.Tasks."):
+            continue
+        span = file.span(call.node)
+        yield WaitFacts(owner.module.name, owner.name, owner.arity, f"{call.module}.{call.name}/{call.arity}",
+                        span.line, span.column, span.end_line, span.end_column)
 
 
 def _facts(file: ParsedFile, process: Process) -> ProcessFacts:
@@ -121,12 +152,14 @@ def _facts(file: ParsedFile, process: Process) -> ProcessFacts:
 
 _DETACHING = {"Task": frozenset({"start", "start_link", "async"}),
               "Task.Supervisor": frozenset({"start_child", "async", "async_nolink"}),
-              "Kernel": frozenset({"spawn", "spawn_link", "spawn_monitor"}),
+              "Kernel": frozenset({"spawn", "spawn_link", "spawn_monitor", "assign_async", "start_async"}),
+              "Phoenix.LiveView": frozenset({"assign_async", "start_async"}),
               "Process": frozenset({"spawn"})}
 
 
 def detached(file: ParsedFile, module: ModuleDef) -> list[Node]:
-    """Anonymous functions the module hands to a Task or `spawn`: their code runs in another process."""
+    """Anonymous functions the module hands to a Task, `spawn` or a LiveView's `assign_async`/`start_async`:
+    their code runs in another process."""
     found = []
     for call in file.outline.calls:
         names = _DETACHING.get(call.module or "Kernel")

@@ -74,17 +74,14 @@ class Reach:
     def performs(self) -> dict[FunctionKey, QueryPath]:
         """Every function that performs a query, with the shortest chain to it."""
         found: dict[FunctionKey, QueryPath] = {}
-        callers_of: dict[FunctionKey, list[tuple[Caller, CallSite]]] = {}
         queue: deque[FunctionKey] = deque()
         for caller, site in self.graph.calls():
             resolved = self.graph.resolve(caller, site)
-            if self.repo_call(site, resolved):
-                if caller.key not in found:
-                    target = f"{module_of(resolved)}.{site.name}/{site.arity}"
-                    found[caller.key] = QueryPath((Step(caller, site, target),))
-                    queue.append(caller.key)
-            elif isinstance(resolved, tuple) and resolved != caller.key:
-                callers_of.setdefault(resolved, []).append((caller, site))
+            if self.repo_call(site, resolved) and caller.key not in found:
+                target = f"{module_of(resolved)}.{site.name}/{site.arity}"
+                found[caller.key] = QueryPath((Step(caller, site, target),))
+                queue.append(caller.key)
+        callers_of = self.graph.callers_of
         while queue:
             key = queue.popleft()
             for caller, site in callers_of.get(key, ()):

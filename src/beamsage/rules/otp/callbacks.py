@@ -19,7 +19,7 @@ from tree_sitter import Node
 
 from ...model.facts import BroadcastFacts, FileFacts, ProcessFacts
 from ...model.kinds import REQUEST_HANDLERS
-from ...model.otp import CALLBACKS, Process, detached, pattern_tag, processes, tuple_size
+from ...model.otp import CALLBACKS, Process, detached, pattern_tag, processes, tuple_size, waits_forever
 from ...model.parsed import ParsedFile
 from ...model.project import Project
 from ...source.document import Span
@@ -483,7 +483,10 @@ class InfiniteCallTimeout(FileRule):
 
     `GenServer.call(server, msg, :infinity)`, `Task.await(task, :infinity)`,
     `Task.await_many(tasks, :infinity)` and the `Agent` equivalents in
-    controllers, LiveViews, channels and plugs. Tests are not judged.
+    controllers, LiveViews, channels and plugs, or in a function they call
+    (a GenServer's client API, a context function), up to four calls away.
+    Code handed to a Task or `assign_async` runs in its own process and is
+    not counted. Tests are not judged.
 
     ## Why it matters
 
@@ -516,27 +519,72 @@ class InfiniteCallTimeout(FileRule):
     severity = Severity.WARNING
     confidence = Confidence.HIGH
 
-    _CALLS = {
-        "GenServer": frozenset({"call"}), ":gen_server": frozenset({"call"}), ":gen_statem": frozenset({"call"}),
-        "Task": frozenset({"await", "await_many", "yield"}),
-        "Agent": frozenset({"get", "update", "get_and_update"}),
-    }
-
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         if not (REQUEST_HANDLERS & file.kinds) or not _judged(file):
             return
         for call in file.outline.calls:
-            if not (_is(call, self._CALLS) and _infinity(call) and call.runs_at_runtime):
-                continue
-            if REQUEST_HANDLERS.isdisjoint(file.kinds_of(call.module_def)):
-                continue
-            if call.module == "Agent" and len(call.args) < 3:
+            if not waits_forever(call) or REQUEST_HANDLERS.isdisjoint(file.kinds_of(call.module_def)):
                 continue
             yield self.finding(
                 file.path, file.span(call.node),
                 f"`{_shown(call)}` waits with `:infinity` while serving a request; a stuck or overloaded "
                 "process holds this request (and its connection) forever.",
-                fix="Pass a finite timeout (`:timer.seconds(15)`) and handle the exit, or do the work asynchronously.")
+                fix=self._FIX)
+
+    _FIX = "Pass a finite timeout (`:timer.seconds(15)`) and handle the exit, or do the work asynchronously."
+
+    def check_project(self, project: Project) -> Iterable[Finding]:
+        """Waits in other modules (a GenServer's client function, a context) that requests reach."""
+        waits = [(path, wait) for path, facts in project.files.items() if _judged_facts(facts) and facts.otp
+                 for wait in facts.otp.waits]
+        for path, wait in waits:
+            handlers = _request_callers(project, (wait.module, wait.function, wait.arity))
+            if not handlers:
+                continue
+            first = handlers[0]
+            message = (f"`{wait.call}` in `{wait.module}.{wait.function}/{wait.arity}` waits with `:infinity`, "
+                       f"and requests reach it (`{first[0].function.module}.{first[0].function.name}/"
+                       f"{first[0].function.arity}`); a stuck or overloaded process holds those requests forever.")
+            related = [Related(Location.of(caller.path, _site_span(site)),
+                               f"called while serving a request in `{caller.function.module}`")
+                       for caller, site in handlers[:5]]
+            span = Span(wait.line, wait.column, wait.end_line, wait.end_column)
+            yield self.finding(path, span, message, related=related, fix=self._FIX)
+
+
+def _request_callers(project: Project, key, depth: int = 4) -> list:
+    """The call sites in request handlers (controllers, LiveViews, channels, plugs) that reach a function,
+    through up to `depth` project functions; nearest first."""
+    found, seen, frontier = [], {key}, [key]
+    for _ in range(depth):
+        next_frontier = []
+        for target in frontier:
+            for caller, site in project.calls.callers_of.get(target, ()):
+                module = caller.function.module
+                if _runs_detached(project, caller, site):
+                    continue
+                if module is not None and not REQUEST_HANDLERS.isdisjoint(_module_kinds(project, module)):
+                    found.append((caller, site))
+                elif caller.key not in seen:
+                    seen.add(caller.key)
+                    next_frontier.append(caller.key)
+        if found:
+            return found
+        frontier = next_frontier
+    return found
+
+
+def _runs_detached(project: Project, caller, site) -> bool:
+    """The call sits in a function handed to a Task or `assign_async`: it runs in another process."""
+    otp = project.files[caller.path].otp
+    return otp is not None and any(
+        process.module == caller.function.module and _in_lines(site.line, process.detached)
+        for process in otp.processes)
+
+
+def _module_kinds(project: Project, module: str) -> tuple[str, ...]:
+    entry = project.modules.get(module)
+    return tuple(entry[1].kinds) if entry is not None else ()
 
 
 @register
