@@ -25,7 +25,7 @@ from beamsage.rules import Confidence, is_known_rule_name
 from conftest import FIXTURES, review_project
 
 _ANNOTATION = re.compile(r"(?:#|<%#|<%!--|<!--)\s*(expect|ok):\s*(.+?)\s*(?:--%>|-->|%>)?\s*$")
-_ENTRY = re.compile(r"^([A-Za-z]+\.[A-Za-z]+)(?:\s*\((high|medium|low)\))?$")
+_ENTRY = re.compile(r"^([A-Za-z][A-Za-z0-9]*\.[A-Za-z][A-Za-z0-9]*)(?:\s*\((high|medium|low)\))?$")
 _ALL = Config(min_confidence=Confidence.LOW)
 
 

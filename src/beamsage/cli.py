@@ -21,6 +21,7 @@ from .engine.cache import Cache, default_cache_dir
 from .engine.config import ConfigError, load_config
 from .engine.pipeline import review as run_review
 from .model.layout import ProjectError, discover
+from .model.metrics import quality_metrics
 from .review.formats import FORMATS
 from .review.report import Report, repo_prefix
 from .rules import Confidence, Severity, all_rules, get_rule, is_known_rule_name
@@ -115,6 +116,7 @@ def review(path, format_, output, fail_on, min_confidence, select, ignore, exclu
         baselined=result.baselined,
         hidden=result.hidden,
         repo_prefix=repo_prefix(layout.root),
+        metrics=quality_metrics(result.project),
     )
     color = format_ == "text" and output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     rendered = FORMATS[format_](report, color)

@@ -8,6 +8,7 @@
     max-file-size = 2097152                # bytes; larger files are skipped
     migrations-start-after = 20240101000000  # Migration rules judge only newer migrations
     privileged-fields = ["plan", "credit_limit"]  # more fields Security.MassAssignment guards
+    max-test-file-lines = 400              # Tests.FileTooLong: longer test files are reported
 
     [severity]
     "Security.UnsafeAtomConversion" = "error"
@@ -43,6 +44,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, rename="kebab", frozen=
     migrations_start_after: int | None = None
     # Schema fields users must never set from a form, beyond the built-in list.
     privileged_fields: list[str] = []
+    # Tests.FileTooLong reports test files with more lines than this.
+    max_test_file_lines: int = 400
     severity: dict[str, Severity] = {}
 
     def enabled(self, rule_id: str) -> bool:
@@ -86,6 +89,8 @@ class Config(msgspec.Struct, forbid_unknown_fields=True, rename="kebab", frozen=
             raise ConfigError(f"{source}: `max-file-size` must be a positive number of bytes")
         if self.migrations_start_after is not None and self.migrations_start_after < 0:
             raise ConfigError(f"{source}: `migrations-start-after` must be a migration version like 20240101000000")
+        if self.max_test_file_lines <= 0:
+            raise ConfigError(f"{source}: `max-test-file-lines` must be a positive number of lines")
 
 
 def _matches(name: str, rule_id: str) -> bool:

@@ -66,7 +66,7 @@ def review(
 ) -> ReviewResult:
     paths = source_files(layout, config.exclude)
     results, cached = _analyze(layout.root, paths, config, cache, jobs, progress)
-    settings = {"privileged-fields": tuple(config.privileged_fields)}
+    settings = {"privileged-fields": tuple(config.privileged_fields), "max-test-file-lines": config.max_test_file_lines}
     project = Project(layout, {path: results[path].facts for path in paths}, settings)
     raw = [finding for path in paths for finding in results[path].findings]
     # The facts live until the end of the review and hold no cycles: keep the

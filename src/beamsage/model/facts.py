@@ -13,9 +13,13 @@ import msgspec
 from ..source.directives import Directive
 from ..source.document import Span
 from .config import ConfigEntry
+from .components import MarkupFacts
 from .ecto.facts import FunctionLoads, MigrationFacts, QueryFacts, SchemaFacts
+from .liveview.facts import LiveViewFacts
+from .metrics import QualityFacts
 from .oban import ObanFacts
 from .supervision import DynamicFacts, SupervisionFacts
+from .testsuite import TestFacts
 
 
 class FunctionFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -263,3 +267,7 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     supervision: tuple[SupervisionFacts, ...] = ()  # application and supervisor children in start order (`model.supervision`)
     subscribers: tuple[str, ...] = ()  # modules whose `init/1` subscribes to PubSub (`model.supervision`)
     dynamic: DynamicFacts | None = None  # DynamicSupervisors and their `start_child` sites (`model.supervision`)
+    markup: MarkupFacts | None = None  # function components, component uses, headings (`model.components`)
+    tests: TestFacts | None = None  # test files: length, tests that check nothing, helpers (`model.testsuite`)
+    quality: QualityFacts | None = None  # @doc/@spec/@moduledoc/@impl counts per module (`model.metrics`)
+    liveview: LiveViewFacts | None = None  # mount effects, live routes, patches, events, forms (`model.liveview`)

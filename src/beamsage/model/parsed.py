@@ -20,6 +20,7 @@ from ..source.syntax import Call, Clause, ModuleDef, Outline, text
 from ..source.templates import Template
 from ..source.trees import parse_document
 from .calls import function_calls, local_functions
+from .components import markup_facts
 from .config import config_entries
 from .ecto.loads import load_facts
 from .ecto.migrations import migration_facts, migration_version
@@ -28,12 +29,15 @@ from .ecto.schemas import schema_facts
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
+from .liveview.build import liveview_facts
+from .metrics import quality_facts
 from .oban import oban_facts
 from .otp import otp_facts
 from .supervision import dynamic_facts, pubsub_subscribers, supervision_facts
 from .phoenix.router import web_facts
 from .phoenix_views import html_facts
 from .taint import Sink, sinks, taint_facts
+from .testsuite import test_facts
 
 _COMMENT_STARTS = ("#", "<%#", "<%!--", "<!--")
 _NOT_PRODUCTION = frozenset({"test", "test_support", "config", "mix", "migration"})
@@ -173,6 +177,10 @@ class ParsedFile:
             supervision=tuple(supervision_facts(self)),
             subscribers=tuple(pubsub_subscribers(self)),
             dynamic=dynamic_facts(self),
+            markup=markup_facts(self),
+            tests=test_facts(self),
+            quality=quality_facts(self),
+            liveview=liveview_facts(self),
         )
 
     def _schemas(self):

@@ -20,7 +20,7 @@ from .taint import TaintPaths
 class Project:
     layout: Layout
     files: dict[str, FileFacts] = field(default_factory=dict)
-    # Project settings rules read (`privileged-fields` from `.beamsage.toml`).
+    # Project settings rules read (`privileged-fields`, `max-test-file-lines` from `.beamsage.toml`).
     settings: dict[str, object] = field(default_factory=dict)
 
     @cached_property

@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .. import __version__
+from ..model.metrics import QualityMetrics
 from ..rules import Finding, Rule, Severity, get_rule
 
 TOOL_NAME = "beamsage"
@@ -23,6 +24,7 @@ class Report:
     baselined: int = 0
     hidden: int = 0
     repo_prefix: str = ""  # the project root's path inside its git repository ("" or "backend/")
+    metrics: QualityMetrics | None = None  # the quality checklist: reported, never findings
     version: str = __version__
     _lines: dict[str, list[str]] = field(default_factory=dict, repr=False)
 

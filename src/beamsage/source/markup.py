@@ -42,6 +42,7 @@ class Attribute:
     value: str | None  # the literal value; None when bare (`disabled`) or dynamic
     dynamic: bool  # `{...}`, or an EEx tag inside the quoted value
     line: int  # 1-based
+    code: str | None = None  # the Elixir of a `{...}` value
 
 
 @dataclass(eq=False)
@@ -55,6 +56,7 @@ class Element:
     column: int  # 1-based
     start: int  # file byte offsets of the whole element
     end: int
+    body_start: int = 0  # file byte offset just after the opening tag
     spread: bool = False  # `{@rest}`-style attributes: anything may be set
     parent: Element | None = None
     children: list[Element] = field(default_factory=list)
@@ -157,6 +159,7 @@ class _Reader:
             elif child.type in _DYNAMIC_CONTENT:
                 element.dynamic_content = True
         element.own_text = " ".join(part for part in texts if part)
+        element.body_start = self.template.original(opening.end_byte)
         element.children = self.elements(node, element)
         if self.eex_tags and not element.dynamic_content:
             element.dynamic_content = self._holds_eex_tag(element, self.template.original(opening.end_byte))
@@ -176,7 +179,7 @@ class _Reader:
         if value_node is None:
             return Attribute(name, None, False, line)
         if value_node.type == "expression":
-            return Attribute(name, None, True, line)
+            return Attribute(name, None, True, line, text(value_node)[1:-1].strip())
         start, end = self.template.original(value_node.start_byte), self.template.original(value_node.end_byte)
         if any(code_start < end and start < code_end for code_start, code_end in self.template.code):
             return Attribute(name, None, True, line)

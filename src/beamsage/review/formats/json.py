@@ -26,6 +26,7 @@ def document(report: Report) -> dict:
             "failed": report.failed,
         },
         "findings": [finding_json(f) for f in report.findings],
+        **({"metrics": {"quality": report.metrics.json()}} if report.metrics is not None else {}),
     }
 
 

@@ -21,6 +21,7 @@ def render(report: Report, color: bool) -> str:
         for finding in findings:
             out.extend(_finding(report, finding, style))
         out.append("")
+    out.extend(_quality(report))
     status = report.summary()
     if report.failed:
         status += f" Failing: findings at or above `{report.fail_on.value}`."
@@ -61,3 +62,23 @@ def _finding(report: Report, finding: Finding, style) -> list[str]:
         lines.append(f"    {style('fix:', fg='green')} {first}")
         lines.extend(f"         {line}" if line else "" for line in rest)
     return lines
+
+
+def _quality(report: Report) -> list[str]:
+    """The quality checklist (`model.metrics`) as a small table: reported, never findings."""
+    metrics = report.metrics
+    if metrics is None or not metrics.total.modules:
+        return []
+    rows = [("Quality checklist", "@doc", "@spec", "@moduledoc", "@impl")]
+    groups = [(name, counts) for name, counts in metrics.groups.items() if counts.modules]
+    for name, counts in groups + ([("all", metrics.total)] if len(groups) > 1 else []):
+        if counts.modules:
+            rows.append((f"  {name}", _share(counts.documented, counts.functions),
+                         _share(counts.specced, counts.functions), _share(counts.with_moduledoc, counts.modules),
+                         _share(counts.with_impl, counts.callbacks)))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows] + [""]
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part}/{whole} {round(100 * part / whole)}%" if whole else "-"

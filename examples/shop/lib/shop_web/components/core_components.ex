@@ -213,6 +213,24 @@ defmodule ShopWeb.CoreComponents do
     """
   end
 
+  @doc """
+  Renders a [Heroicon](https://heroicons.com): the icon is drawn by the CSS
+  class of its name.
+
+  ## Examples
+
+      <.icon name="hero-x-mark-solid" />
+      <.icon name="hero-arrow-path" class="ml-1 h-3 w-3 animate-spin" />
+  """
+  attr :name, :string, required: true
+  attr :class, :string, default: nil
+
+  def icon(%{name: "hero-" <> _} = assigns) do
+    ~H"""
+    <span class={[@name, @class]} />
+    """
+  end
+
   ## JS commands
 
   def hide(js \\ %JS{}, selector) do

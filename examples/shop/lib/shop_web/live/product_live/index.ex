@@ -11,7 +11,7 @@ defmodule ShopWeb.ProductLive.Index do
      socket
      |> assign(:page_title, "Products")
      |> assign(:categories, Catalog.list_categories())
-     |> assign(:category, nil)
+     |> assign(category: nil, query: "")
      |> assign(:previews, %{})
      |> assign(:pricing_form, to_form(%{"formula" => ""}))
      |> load_products()}
@@ -47,6 +47,13 @@ defmodule ShopWeb.ProductLive.Index do
   rescue
     error in [SyntaxError, TokenMissingError, CompileError, ArithmeticError, ArgumentError] ->
       {:noreply, put_flash(socket, :error, "Invalid formula: " <> Exception.message(error))}
+  end
+
+  def handle_event("search", %{"q" => query}, socket) do
+    {:noreply,
+     socket
+     |> assign(:query, query)
+     |> stream(:products, Catalog.search_products(query), reset: true)}
   end
 
   @impl true
@@ -89,6 +96,18 @@ defmodule ShopWeb.ProductLive.Index do
           <%= category.name %>
         </option>
       </select>
+    </form>
+
+    <form id="product-search" phx-change="search" phx-submit="search" class="mt-6">
+      <label for="product-search-q" class="text-sm font-semibold text-zinc-800">Search</label>
+      <input
+        id="product-search-q"
+        type="search"
+        name="q"
+        value={@query}
+        placeholder="Headphones, cables..."
+        class="ml-2 rounded-md border-zinc-300 text-sm"
+      />
     </form>
 
     <.form
