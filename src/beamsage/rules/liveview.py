@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 
 from ..model.callgraph import Caller, FunctionKey
 from ..model.facts import CallSite, FileFacts
-from ..model.liveview.build import LIVE_KINDS, rate_limited, route_matches, text_input
+from ..model.liveview.build import LIVE_KINDS, rate_limited, text_input
 from ..model.liveview.facts import ChangeForm, CollectionAssign, EventClause, Patch
 from ..model.liveview.project import LiveViews, liveviews
 from ..model.parsed import ParsedFile
@@ -712,17 +712,16 @@ class PushPatchWithoutHandleParams(ProjectRule):
 
     def check(self, project: Project) -> Iterable[Finding]:
         lv = liveviews(project)
-        routes = lv.routes
-        if not routes:
+        if not lv.routes:
             return
         for path, facts in project.files.items():
             for patch in facts.liveview.patches if facts.liveview and _production(facts) else ():
-                found = self._judge(lv, path, patch, routes)
+                found = self._judge(lv, path, patch)
                 if found is not None:
                     yield found
 
-    def _judge(self, lv: LiveViews, path: str, patch: Patch, routes) -> Finding | None:
-        matched = [r for r in routes if route_matches(patch.target, r)]
+    def _judge(self, lv: LiveViews, path: str, patch: Patch) -> Finding | None:
+        matched = lv.routes_to(patch.target)
         targets = list(dict.fromkeys(r.module for r in matched))
         if not targets or any(lv.defines(m, "handle_params", 3) is not False or m in lv.param_hooks
                               for m in targets):

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from ..callgraph import Caller, FunctionKey
 from ..facts import CallSite, ModuleFacts
+from .build import route_matches
 from .facts import Effect, EventClause, LiveRoute
 
 if TYPE_CHECKING:
@@ -37,6 +38,32 @@ class LiveViews:
     @cached_property
     def routes(self) -> list[LiveRoute]:
         return [r for facts in self.project.files.values() if facts.liveview for r in facts.liveview.routes]
+
+    def routes_to(self, target: str) -> list[LiveRoute]:
+        """The live routes a patch target may land on (`route_matches`), looked up by its first segment
+        or helper name rather than against every route."""
+        key = _route_key(target)
+        candidates = self.routes if not key else self._route_index.get(key, self._route_index.get("path:", []))
+        return [route for route in candidates if route_matches(target, route)]
+
+    @cached_property
+    def _route_index(self) -> dict[str, list[LiveRoute]]:
+        """Routes by helper name and by first path segment; routes whose first segment matches anything
+        (`:id`, `*path`, the root) are in every path bucket."""
+        index: dict[str, list[LiveRoute]] = {}
+        anywhere = []
+        for route in self.routes:
+            index.setdefault("helper:" + route.helper, []).append(route)
+            first = _first_segment(route.path)
+            if first is None or first[0] in ":*":
+                anywhere.append(route)
+            else:
+                index.setdefault("path:" + first, []).append(route)
+        for key in index:
+            if key.startswith("path:"):
+                index[key] += anywhere
+        index["path:"] = anywhere  # a first segment no route names literally (helpers: no bucket, no route)
+        return index
 
     @cached_property
     def param_hooks(self) -> set[str]:
@@ -134,6 +161,18 @@ def liveviews(project: Project) -> LiveViews:
     if found is None:
         found = project.__dict__["_liveviews"] = LiveViews(project)
     return found
+
+
+def _route_key(target: str) -> str:
+    """The index key of a patch target; "" (every route) when its first segment is interpolated."""
+    if target.startswith(("helper:", "module:")):
+        return "helper:" + target.split(":", 2)[1]
+    first = _first_segment(target)
+    return "" if first is None or first == "*" else "path:" + first
+
+
+def _first_segment(path: str) -> str | None:
+    return next((segment for segment in path.split("/") if segment), None)
 
 
 def _web_role(argument: str | None) -> bool:
