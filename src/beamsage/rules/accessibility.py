@@ -385,8 +385,8 @@ class EmptyButtonOrLink(FileRule):
             yield self.finding(path, _use_span(use), message, confidence=Confidence.MEDIUM, fix=_NAME_FIX)
 
 
-_NAME_FIX = ("Add text (`<span class=\"sr-only\">Delete</span>` if it should stay visually icon-only) or an "
-             "`aria-label` that says what it does.")
+_NAME_FIX = ("Add an `aria-label` that says what it does (`aria-label=\"Back\"`), or text in a "
+             "`<span class=\"sr-only\">` if it should stay visually icon-only.")
 
 
 def _button_or_link(element: Element) -> bool:
