@@ -203,6 +203,7 @@ class ProcessFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     info_column: int = 0
     subscriptions: tuple[str, ...] = ()  # PubSub topics subscribed to, as literal strings
     detached: tuple[tuple[int, int], ...] = ()  # line ranges of functions handed to a Task or `spawn`
+    warms_table: bool = False  # `init/1` creates a named ETS table that other processes read directly
 
 
 class BroadcastFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):

@@ -99,6 +99,20 @@ def processes(file: ParsedFile, kinds: frozenset[str] | None = None) -> list[Pro
     return found
 
 
+def warms_table(file: ParsedFile, process: Process) -> bool:
+    """`init/1` (or a private helper) creates a named ETS table: readers go to the table directly, so it must be
+    filled before the process reports started; loading it in `init/1` is the point, not a mistake."""
+    return any(call.module_def is process.module and call.is_(":ets", "new") and len(call.args) >= 2
+               and "named_table" in text(call.args[1]) and _runs_inside(process, call)
+               for call in file.outline.calls)
+
+
+def _runs_inside(process: Process, call: Call) -> bool:
+    """The call runs in the process: in a callback or a private helper."""
+    owner = call.owner
+    return owner is not None and (owner.kind == "defp" or (owner.name, owner.arity) in process.expected_callbacks)
+
+
 def otp_facts(file: ParsedFile) -> OtpFacts | None:
     """The file's processes and PubSub broadcasts, for rules that look across files."""
     if "lib" not in file.kinds or file.doc.language.value != "elixir":
@@ -138,7 +152,10 @@ def _facts(file: ParsedFile, process: Process) -> ProcessFacts:
     head = file.span(infos[0].params[0]) if specific else None
     topics = []
     for call in file.outline.calls:
-        if call.module_def is process.module and call.is_("Phoenix.PubSub", "subscribe") and len(call.args) >= 2:
+        # A public client function's `subscribe` runs in the caller's process, not this one.
+        if not (call.module_def is process.module and _runs_inside(process, call)):
+            continue
+        if call.is_("Phoenix.PubSub", "subscribe") and len(call.args) >= 2:
             topic = string_value(call.args[1])
             if topic:
                 topics.append(topic)
@@ -147,7 +164,8 @@ def _facts(file: ParsedFile, process: Process) -> ProcessFacts:
         info_tags=tuple(t for t in tags if t) if specific else (),
         info_line=head.line if head else 0, info_column=head.column if head else 0,
         subscriptions=tuple(dict.fromkeys(topics)),
-        detached=tuple((n.start_point[0] + 1, n.end_point[0] + 1) for n in detached(file, process.module)))
+        detached=tuple((n.start_point[0] + 1, n.end_point[0] + 1) for n in detached(file, process.module)),
+        warms_table=warms_table(file, process))
 
 
 _DETACHING = {"Task": frozenset({"start", "start_link", "async"}),

@@ -77,6 +77,8 @@ class StartChildFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     column: int
     end_line: int
     end_column: int
+    keyed: bool = False  # one child per key: the function handles `:already_started` or looks the key up first
+    child: str = ""  # the child's module, from the spec (`{Demo.Game, id}`, `%{start: {Demo.Game, ...}}`)
 
 
 class DynamicFacts(msgspec.Struct, frozen=True, gc=False):
@@ -218,6 +220,24 @@ def pubsub_subscribers(file: ParsedFile) -> Iterator[str]:
                 break
 
 
+def _keyed(clause: Clause) -> bool:
+    """Children started once per key (a Registry name): the caller handles `{:error, {:already_started, pid}}`
+    or looks the key up in a Registry first, so their number is bounded by the keys, not by requests."""
+    code = clause.node.text or b""
+    return b"already_started" in code or b"Registry.lookup" in code
+
+
+def _child_module(spec: Node, module: ModuleDef) -> str:
+    """The module a child spec starts: `Demo.Game`, `{Demo.Game, arg}`, `%{start: {Demo.Game, :start_link, _}}`."""
+    if spec.type == "map":
+        content = next((c for c in spec.named_children if c.type == "map_content"), None)
+        pairs = next((c for c in content.named_children if c.type == "keywords"), None) if content else None
+        spec = next((value for key, value in keyword_pairs(pairs) if key == "start"), spec)
+    if spec.type == "tuple" and spec.named_children:
+        spec = spec.named_children[0]
+    return module_reference(spec, module) or ""
+
+
 def dynamic_facts(file: ParsedFile) -> DynamicFacts | None:
     """The file's DynamicSupervisors and `DynamicSupervisor.start_child/2` sites; None when it has neither."""
     if "lib" not in file.kinds or b"DynamicSupervisor" not in file.doc.data:
@@ -245,7 +265,8 @@ def dynamic_facts(file: ParsedFile) -> DynamicFacts | None:
             span = file.span(call.node)
             starts.append(StartChildFacts(module_reference(call.args[0], call.module_def) or "",
                                           call.module_def.name, call.owner.name, call.owner.arity, span.line,
-                                          span.column, span.end_line, span.end_column))
+                                          span.column, span.end_line, span.end_column, _keyed(call.owner),
+                                          _child_module(call.args[1], call.module_def)))
     if not supervisors and not starts:
         return None
     return DynamicFacts(tuple(supervisors), tuple(starts))

@@ -133,8 +133,9 @@ class HandleInWithoutValidation(FileRule):
     Values that went through a changeset or any other function, values
     tested against an allow-list (`if kind in @kinds`), and values the
     clause's guard checks (`when is_binary(body) and byte_size(body) < 500`)
-    are not reported. Pushing a payload back to the sender is reported at
-    low confidence only.
+    are not reported. Relaying the whole payload unchanged (a relay channel,
+    or the "shout" example `mix phx.gen.channel` writes) and pushing a
+    payload back to the sender are reported at low confidence only.
 
     ## Why it matters
 
@@ -215,7 +216,10 @@ class HandleInWithoutValidation(FileRule):
                    f"subscriber without validation.")
         fix = ("Validate the payload first (a changeset, or pattern-match and check each field), and broadcast "
                "a map of the fields you built.")
-        return self.finding(file.path, file.span(call.node), message, fix=fix)
+        # Relaying the whole payload is what relay channels (terminals, file transfer, the generator's "shout")
+        # exist for; a field lifted from it and broadcast on its own is the likelier mistake.
+        confidence = Confidence.LOW if _whole_payload(clause, value) else None
+        return self.finding(file.path, file.span(call.node), message, fix=fix, confidence=confidence)
 
 
 def _sink(call: Call) -> tuple[str, Node] | None:
@@ -223,8 +227,11 @@ def _sink(call: Call) -> tuple[str, Node] | None:
     name, module = call.name, call.module
     if name is None or not call.args:
         return None
-    if name in _BROADCASTS and len(call.args) >= 3 and _sender(module):
-        return "broadcast", call.args[2]
+    if name in _BROADCASTS and _sender(module):
+        # `Endpoint.broadcast_from(pid, topic, event, payload)` and `PubSub.broadcast_from(pubsub, pid, topic,
+        # message)` carry one argument more than a channel's `broadcast_from(socket, event, payload)`.
+        index = 3 if name.startswith("broadcast_from") and module not in (None, "Phoenix.Channel") else 2
+        return ("broadcast", call.args[index]) if len(call.args) > index else None
     if name == "push" and len(call.args) >= 3 and module in (None, "Phoenix.Channel"):
         return "push", call.args[2]
     if module is not None and (module == "Repo" or module.endswith(".Repo")) and is_write(name):
@@ -237,7 +244,19 @@ def _sink(call: Call) -> tuple[str, Node] | None:
 
 
 def _sender(module: str | None) -> bool:
-    return module in (None, "Phoenix.Channel", "Phoenix.PubSub") or (module or "").endswith(".Endpoint")
+    """A channel's own broadcast, PubSub, or an endpoint (`MyAppWeb.Endpoint`, `MyAppWeb.DeviceEndpoint`)."""
+    return module in (None, "Phoenix.Channel", "Phoenix.PubSub") or (module or "").endswith("Endpoint")
+
+
+def _whole_payload(clause: Clause, value: Node) -> bool:
+    """The value is the clause's payload parameter itself (`payload`, or `%{...} = payload`)."""
+    if value.type != "identifier" or len(clause.params) < 2:
+        return False
+    param = clause.params[1]
+    sides = [param]
+    if param.type == "binary_operator":
+        sides = [param.child_by_field_name("left"), param.child_by_field_name("right")]
+    return any(side is not None and side.type == "identifier" and text(side) == text(value) for side in sides)
 
 
 def _struct(node: Node) -> bool:

@@ -19,7 +19,8 @@ from tree_sitter import Node
 
 from ...model.facts import BroadcastFacts, FileFacts, ProcessFacts
 from ...model.kinds import REQUEST_HANDLERS
-from ...model.otp import CALLBACKS, Process, detached, pattern_tag, processes, tuple_size, waits_forever
+from ...model.otp import (CALLBACKS, Process, detached, pattern_tag, processes, tuple_size, waits_forever,
+                          warms_table)
 from ...model.parsed import ParsedFile
 from ...model.project import Project
 from ...source.document import Span
@@ -37,7 +38,7 @@ _HTTP = {
     "Finch": frozenset({"request", "request!", "stream", "stream_while"}),
     ":httpc": frozenset({"request"}),
 }
-_AWAITS = {"Task": frozenset({"await", "await_many", "yield", "yield_many"})}
+_AWAITS = {"Task": frozenset({"await", "await_many", "yield", "yield_many", "shutdown"})}
 _ASYNC = {"Task": frozenset({"async"}), "Task.Supervisor": frozenset({"async", "async_nolink"})}
 _HANDLERS = (("handle_call", 3), ("handle_cast", 2), ("handle_info", 2))
 _REPO_SERVERS = frozenset({"genserver", "gen_statem"})
@@ -153,7 +154,9 @@ class HeavyInit(FileRule):
     Queries (a Repo call, or a call to any project function that reaches
     one) and HTTP requests (Req, HTTPoison, Finch, Tesla, `:httpc`) made in
     `init/1` of a GenServer or `:gen_statem`, or in the function an `Agent`
-    starts with. Work done in `handle_continue/2` is not reported.
+    starts with. Work done in `handle_continue/2` is not reported, nor is
+    an `init/1` that creates a named ETS table: other processes read the
+    table directly, so filling it before `init/1` returns is deliberate.
 
     ## Why it matters
 
@@ -193,6 +196,8 @@ class HeavyInit(FileRule):
             return
         by_owner = _runtime_calls(file)
         for process in processes(file, frozenset({"genserver", "gen_statem"})):
+            if warms_table(file, process):
+                continue
             away = detached(file, process.module)
             for clause in process.callback("init", 1):
                 for call, via in _reached(process, clause, by_owner, away):
@@ -222,7 +227,7 @@ class HeavyInit(FileRule):
     def check_project(self, project: Project) -> Iterable[Finding]:
         reach = project.ecto.reach
         for path, process in _judged_processes(project):
-            if _REPO_SERVERS.isdisjoint(process.kinds):
+            if _REPO_SERVERS.isdisjoint(process.kinds) or process.warms_table:
                 continue
             found = reach.performs.get((process.module, "init", 1))
             if found is None or _in_lines(found.steps[0].site.line, process.detached):
@@ -595,8 +600,10 @@ class TaskAsyncInGenServer(FileRule):
 
     `Task.async`, `Task.Supervisor.async` and `Task.Supervisor.async_nolink`
     called in a GenServer callback (or a private helper it calls) that
-    neither awaits the task in the same function nor has a `handle_info/2`
-    clause for the `{ref, result}` reply.
+    neither awaits the task (there or anywhere in the module) nor has a
+    `handle_info/2` clause for the `{ref, result}` reply. A catch-all
+    `handle_info/2` clause takes the reply, or ignores it on purpose: not
+    reported.
 
     ## Why it matters
 
@@ -644,8 +651,9 @@ class TaskAsyncInGenServer(FileRule):
             infos = process.callback("handle_info", 2)
             if _takes_replies(process):
                 continue  # a `{ref, result}` clause takes the reply
-            catch_all = any(pattern_tag(c.params[0]) in ("*", None) for c in infos)
-            confidence = Confidence.HIGH if infos and not catch_all else Confidence.MEDIUM
+            if any(pattern_tag(c.params[0]) in ("*", None) for c in infos):
+                continue  # a catch-all clause takes (or deliberately ignores) the reply
+            confidence = Confidence.HIGH if infos else Confidence.MEDIUM
             seen: set[int] = set()
             for (name, arity), clauses in process.callbacks.items():
                 for clause in clauses:
@@ -654,7 +662,7 @@ class TaskAsyncInGenServer(FileRule):
                             continue
                         seen.add(call.node.id)
                         outcome = ("crashes the server" if confidence is Confidence.HIGH
-                                   else "is dropped")
+                                   else "the default `handle_info/2` logs as unexpected and drops")
                         yield self.finding(
                             file.path, file.span(call.node),
                             f"`{_shown(call)}` in `{name}/{arity}` of `{process.module.name}`{via} is never "
@@ -680,14 +688,23 @@ def _unmatched(node: Node) -> Node:
     return node
 
 
+def _discarded(node: Node) -> bool:
+    """A statement whose value nothing uses: not the last expression of its block."""
+    parent = node.parent
+    if parent is None or parent.type not in ("body", "block", "do_block"):
+        return False
+    return node.next_named_sibling is not None
+
+
 def _awaited(call: Call, by_owner: dict[int, list[Call]]) -> bool:
-    """Awaited in the same function, or (a task `init/1` keeps in the state) in any callback of the module."""
+    """Awaited (or yielded, or shut down) in the same function, or, when the task is kept (bound, returned,
+    passed on), anywhere in the module: another function often awaits it (`Task.yield(task, 4_000)`)."""
     if any(_is(other, _AWAITS) for other in by_owner.get(id(call.owner), ())):
         return True
-    module = call.owner.module if call.owner is not None and call.owner.name == "init" else None
+    module = call.owner.module if call.owner is not None and not _discarded(call.node) else None
     return module is not None and any(
         _is(other, _AWAITS) for calls in by_owner.values() for other in calls
-        if other.owner is not None and other.owner.module is module and other.owner.name in _CALLBACKS)
+        if other.owner is not None and other.owner.module is module)
 
 
 # Functions that run inside the process (with the module's private helpers); public client
@@ -877,7 +894,10 @@ class WrongCallbackArity(FileRule):
     A public function named like a callback of the module's behaviour, such
     as `handle_info/3` in a GenServer, `mount/2` in a LiveView, `join/2` in a
     channel or `perform/2` in an Oban worker, when the behaviour calls that
-    name with another arity and nothing in the module calls this one.
+    name with another arity and nothing in the module calls this one; and
+    a misspelled callback (`hanle_info/2`) with the arity of the callback
+    it is one or two letters away from. Default arguments count: `def
+    perform(job, now \\\\ DateTime.utc_now())` also defines `perform/1`.
 
     ## Why it matters
 
@@ -916,7 +936,7 @@ class WrongCallbackArity(FileRule):
         for process in processes(file, frozenset(CALLBACKS)):
             if "plug" in process.kinds:  # a plug's `init/1` and `call/2` share names with no callback here
                 continue
-            expected = {}
+            expected: dict[str, set[int]] = {}
             for name, arity in process.expected_callbacks:
                 expected.setdefault(name, set()).add(arity)
             called = {(call.name, len(call.args)) for call in file.outline.calls
@@ -924,14 +944,44 @@ class WrongCallbackArity(FileRule):
             reported: set[tuple[str, int]] = set()
             for clause in process.clauses:
                 key = (clause.name, clause.arity)
-                arities = expected.get(clause.name)
-                if (not clause.public or clause.name not in _ARITY_CHECKED or not arities or clause.arity in arities
-                        or key in reported or key in called or _quoted(clause.node)):
+                if not clause.public or key in reported or key in called or _quoted(clause.node):
                     continue
-                reported.add(key)
-                wanted = " or ".join(f"`{clause.name}/{arity}`" for arity in sorted(arities))
-                yield self.finding(
-                    file.path, _head(file, clause),
-                    f"`{clause.name}/{clause.arity}` in `{process.module.name}` is never called by its behaviour, "
-                    f"which calls {wanted}.",
-                    fix=f"Define {wanted} instead, with `@impl true` so the compiler checks it.")
+                problem = _never_called(clause, expected)
+                if problem is not None:
+                    reported.add(key)
+                    message, wanted = problem
+                    yield self.finding(
+                        file.path, _head(file, clause),
+                        f"`{clause.name}/{clause.arity}` in `{process.module.name}` {message}",
+                        fix=f"Define {wanted} instead, with `@impl true` so the compiler checks it.")
+
+
+_ALL_CALLBACK_NAMES = frozenset(name for callbacks in CALLBACKS.values() for name, _ in callbacks)
+
+
+def _never_called(clause: Clause, expected: dict[str, set[int]]) -> tuple[str, str] | None:
+    """Why the behaviour never calls this public function, and what it calls instead; None when it may."""
+    answers = set(range(clause.min_arity, clause.arity + 1))  # default arguments define several arities
+    arities = expected.get(clause.name)
+    if arities is not None:
+        if clause.name not in _ARITY_CHECKED or answers & arities:
+            return None
+        wanted = " or ".join(f"`{clause.name}/{arity}`" for arity in sorted(arities))
+        return f"is never called by its behaviour, which calls {wanted}.", wanted
+    if len(clause.name) < 6 or clause.name in _ALL_CALLBACK_NAMES:
+        return None
+    for name in sorted(_ARITY_CHECKED & expected.keys()):
+        if answers & expected[name] and _edit_distance(clause.name, name) <= 2:
+            wanted = f"`{name}/{clause.arity}`"
+            return f"is never called by its behaviour: did you mean {wanted}?", wanted
+    return None
+
+
+def _edit_distance(a: str, b: str) -> int:
+    previous = list(range(len(b) + 1))
+    for i, char in enumerate(a, 1):
+        current = [i]
+        for j, other in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (char != other)))
+        previous = current
+    return previous[-1]

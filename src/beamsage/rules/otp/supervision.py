@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 
 from ...model.kinds import REQUEST_HANDLERS
 from ...model.project import Project
-from ...model.supervision import ChildFacts, SupervisionFacts
+from ...model.supervision import ChildFacts, StartChildFacts, SupervisionFacts
 from ...source.document import Span
 from ..base import Confidence, Finding, Location, ProjectRule, Related, Severity, register
 
@@ -179,7 +179,10 @@ class UnboundedDynamicSupervisor(ProjectRule):
     A `DynamicSupervisor` (a `{DynamicSupervisor, name: ...}` child or a
     module calling `DynamicSupervisor.init/1`) without `max_children`, whose
     `start_child/2` is reached from a controller, channel, LiveView or plug
-    (directly or through project functions).
+    (directly or through project functions). Children started once per key
+    (the child registers under a `{:via, Registry, ...}` name, or the caller
+    handles `{:error, {:already_started, pid}}` or looks the key up first)
+    are bounded by the keys and not reported.
 
     ## Why it matters
 
@@ -213,7 +216,7 @@ class UnboundedDynamicSupervisor(ProjectRule):
                 continue
             for supervisor in facts.dynamic.supervisors:
                 supervisors.setdefault(supervisor.name, (path, supervisor))
-            sites.extend((path, site) for site in facts.dynamic.start_children)
+            sites.extend((path, site) for site in facts.dynamic.start_children if not _keyed(project, site))
         if not supervisors or not sites:
             return
         reported = set()
@@ -233,6 +236,15 @@ class UnboundedDynamicSupervisor(ProjectRule):
             fix = "Set `max_children:` and handle `{:error, :max_children}` where children are started."
             yield self.finding(where, Span(supervisor.line, supervisor.column, supervisor.end_line,
                                            supervisor.end_column), message, related=related, fix=fix)
+
+
+def _keyed(project: Project, site: StartChildFacts) -> bool:
+    """One child per key: the caller handles `:already_started`, or the child registers under a Registry key."""
+    if site.keyed:
+        return True
+    found = project.modules.get(site.child) if site.child else None
+    otp = found[0].otp if found is not None else None
+    return otp is not None and any(p.module == site.child and p.name_kind == "via" for p in otp.processes)
 
 
 def _handler_reaching(project: Project, key) -> str | None:
@@ -275,25 +287,24 @@ def _is_handler(project: Project, module: str) -> bool:
 
 @register
 class GlobalNameInCluster(ProjectRule):
-    """A `:global` or single-node singleton name in an app that runs as a cluster.
+    """A `:global` name in an app that runs as a cluster.
 
     ## What it finds
 
     In a project that forms a cluster (a libcluster `Cluster.Supervisor`
     child or `:libcluster` topologies in config, or a `DNSCluster` child
-    with a literal query): processes registered as `{:global, name}`, and
-    GenServers registered as `name: __MODULE__` (or another fixed atom).
-    Apps that do not cluster are not judged.
+    with a literal query): processes registered as `{:global, name}`.
+    Apps that do not cluster are not judged. A `name: __MODULE__` process
+    is one per node; that is what most such processes (caches, metrics,
+    janitors) are meant to be, so it is not reported.
 
     ## Why it matters
 
-    `name: __MODULE__` registers one process per node, not per cluster:
-    each node has its own state, and a "singleton" that must be unique
-    (a rate limiter, a scheduler, a lock) silently runs N times.
     `{:global, ...}` is unique across the cluster only while the cluster is
     whole; after a netsplit both halves start one, and when they heal
-    `:global` kills one of them, losing its state. Both may be intended
-    (a per-node cache): this is advice to check, not an error.
+    `:global` kills one of them, losing its state. That may be acceptable
+    (a process that rebuilds its state): this is advice to check, not an
+    error.
 
     ## Example
 
@@ -339,11 +350,6 @@ class GlobalNameInCluster(ProjectRule):
                        f"cluster heals.")
             fix = "Use a cluster-aware registry (Horde, `:pg`, a leader election) or one process per node."
             return self.finding(path, span, message, fix=fix)
-        if process.name_kind in ("module", "atom") and "genserver" in process.kinds:
-            message = (f"`{process.module}` is registered as `{process.name}`: one per node in a clustered app "
-                       f"({clustering}), so each node keeps its own state.")
-            fix = "If it must be unique across the cluster, use Horde or `:global`/`:pg` with a plan for netsplits."
-            return self.finding(path, span, message, fix=fix, confidence=Confidence.LOW)
         return None
 
 
