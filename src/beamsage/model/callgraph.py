@@ -110,7 +110,7 @@ class CallGraph:
         else:
             candidates = [site.module]
             if in_template and module:  # a template: aliases of its view module
-                candidates.insert(0, self._expand(module, site.module))
+                candidates.insert(0, self.expand(module, site.module))
         for candidate in candidates:
             target = self.function(candidate, site.name, site.arity)
             if target is not None:
@@ -137,7 +137,8 @@ class CallGraph:
     def _imports(self, module: str) -> list[str]:
         return self._project_imports.get(module, [])
 
-    def _expand(self, module: str, name: str) -> str:
+    def expand(self, module: str, name: str) -> str:
+        """A module name as written in `module` (`Accounts.User`), with the module's aliases applied."""
         entry = self.project.modules.get(module)
         if entry is None:
             return name

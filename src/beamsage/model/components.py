@@ -602,7 +602,7 @@ class Components:
         if target_module == "Phoenix.Component":
             return _BUILTINS.get(name)
         if module is not None:
-            target_module = self._expand(module, target_module)
+            target_module = self.project.calls.expand(module, target_module)
         candidates = [c for c in self.by_name.get(name, [])
                       if c.module == target_module or c.module.endswith("." + target_module)]
         return self._unique(candidates, None)
@@ -610,14 +610,6 @@ class Components:
     def _defines(self, module: str, name: str) -> bool:
         entry = self.project.modules.get(module)
         return entry is not None and any(f.name == name and f.arity == 1 for f in entry[1].functions)
-
-    def _expand(self, module: str, name: str) -> str:
-        entry = self.project.modules.get(module)
-        if entry is None:
-            return name
-        head, _, rest = name.partition(".")
-        full = dict(entry[1].aliases).get(head)
-        return (f"{full}.{rest}" if rest else full) if full else name
 
     @staticmethod
     def _unique(candidates: list[ComponentFacts], builtin: ComponentFacts | None) -> ComponentFacts | None:
