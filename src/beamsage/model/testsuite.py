@@ -112,11 +112,11 @@ def is_check(node: Node, helpers: frozenset[str] | set[str] = frozenset()) -> bo
     """Whether a node is itself a check: an assertion call or a match on a pattern."""
     if node.type == "call":
         receiver, name = call_name(node)
-        if not name or not has_arguments(node):
+        if not name:
             return False
         # `assert*`, `refute*`, and library checks such as Mneme's `auto_assert`
         return ("assert" in name or "refute" in name or name in CHECKS or name in RESPONSE_CHECKS
-                or (receiver is None and name in helpers))
+                or (receiver is None and name in helpers)) and has_arguments(node)
     if node.type == "binary_operator" and operator(node) == "=":
         left = node.child_by_field_name("left")
         return left is not None and left.type != "identifier"
