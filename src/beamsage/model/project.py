@@ -32,6 +32,11 @@ class Project:
                 found.setdefault(module.name, (facts, module))
         return found
 
+    def kinds_of(self, module: str) -> tuple[str, ...]:
+        """The kinds of a project module (`"genserver"`, `"controller"`...); () for modules it does not define."""
+        entry = self.modules.get(module)
+        return tuple(entry[1].kinds) if entry is not None else ()
+
     @cached_property
     def ecto(self) -> EctoModel:
         return EctoModel(self)

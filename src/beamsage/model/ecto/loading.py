@@ -141,7 +141,7 @@ class Loading:
         owner = self.graph.template_owners.get(path)
         if owner is None:
             return None
-        if _LIVE & set(self._kinds(owner)):
+        if _LIVE & set(self.project.kinds_of(owner)):
             return owner, "render"
         return owner, path.rpartition("/")[2].split(".", 1)[0]
 
@@ -154,7 +154,3 @@ class Loading:
             return []  # its view is set with `put_view`: not followed
         base = function.module.removesuffix("Controller")
         return [(f"{base}HTML", assign.template), (f"{base}View", assign.template)]
-
-    def _kinds(self, module: str) -> tuple[str, ...]:
-        entry = self.project.modules.get(module)
-        return entry[1].kinds if entry else ()

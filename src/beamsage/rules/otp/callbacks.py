@@ -568,7 +568,7 @@ def _request_callers(project: Project, key, depth: int = 4) -> list:
                 module = caller.function.module
                 if _runs_detached(project, caller, site):
                     continue
-                if module is not None and not REQUEST_HANDLERS.isdisjoint(_module_kinds(project, module)):
+                if module is not None and not REQUEST_HANDLERS.isdisjoint(project.kinds_of(module)):
                     found.append((caller, site))
                 elif caller.key not in seen:
                     seen.add(caller.key)
@@ -587,9 +587,6 @@ def _runs_detached(project: Project, caller, site) -> bool:
         for process in otp.processes)
 
 
-def _module_kinds(project: Project, module: str) -> tuple[str, ...]:
-    entry = project.modules.get(module)
-    return tuple(entry[1].kinds) if entry is not None else ()
 
 
 @register

@@ -105,17 +105,12 @@ def _role(project: Project, child: ChildFacts) -> str:
         return "pubsub"
     if module == "Oban":
         return "oban"
-    kinds = _kinds(project, module)
+    kinds = project.kinds_of(module)
     if "repo" in kinds or (not kinds and module.endswith(".Repo") and module not in project.modules):
         return "repo"
     if "endpoint" in kinds or (module not in project.modules and module.endswith("Web.Endpoint")):
         return "endpoint"
     return "process"
-
-
-def _kinds(project: Project, module: str) -> tuple[str, ...]:
-    found = project.modules.get(module)
-    return tuple(found[1].kinds) if found is not None else ()
 
 
 def _needs(project: Project, child: ChildFacts, role: str) -> Iterator[tuple[str, str]]:
@@ -282,7 +277,7 @@ def _callers_of(project: Project) -> dict:
 
 
 def _is_handler(project: Project, module: str) -> bool:
-    return not REQUEST_HANDLERS.isdisjoint(_kinds(project, module))
+    return not REQUEST_HANDLERS.isdisjoint(project.kinds_of(module))
 
 
 @register
