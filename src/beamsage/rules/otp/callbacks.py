@@ -19,6 +19,7 @@ from tree_sitter import Node
 
 from ...model.facts import BroadcastFacts, FileFacts, ProcessFacts
 from ...model.kinds import REQUEST_HANDLERS
+from ...model.liveview.project import liveviews
 from ...model.otp import (CALLBACKS, Process, detached, pattern_tag, processes, tuple_size, waits_forever,
                           warms_table)
 from ...model.parsed import ParsedFile
@@ -152,7 +153,8 @@ class HeavyInit(FileRule):
     ## What it finds
 
     Queries (a Repo call, or a call to any project function that reaches
-    one) and HTTP requests (Req, HTTPoison, Finch, Tesla, `:httpc`) made in
+    one) and HTTP requests (Req, HTTPoison, Finch, Tesla, `:httpc`, also
+    through another module's functions, such as an API client) made in
     `init/1` of a GenServer or `:gen_statem`, or in the function an `Agent`
     starts with. Work done in `handle_continue/2` is not reported, nor is
     an `init/1` that creates a named ETS table: other processes read the
@@ -237,6 +239,28 @@ class HeavyInit(FileRule):
                 f"`init/1` of `{process.module}` queries the database ({_chain(found)}); its supervisor "
                 "and every sibling started after it wait, and a database outage stops the app from booting.",
                 fix=self._FIX)
+        yield from self._remote_http(project)
+
+    def _remote_http(self, project: Project) -> Iterator[Finding]:
+        """`init/1` calling another module's function that makes an HTTP request (`Client.fetch_token/0`);
+        requests in the module itself are reported by the file phase."""
+        http = liveviews(project).reaching("http")
+        for path, process in _judged_processes(project):
+            caller = project.calls.callers.get((process.module, "init", 1))
+            if caller is None or _REPO_SERVERS.isdisjoint(process.kinds) or process.warms_table:
+                continue
+            for site in caller.function.calls:
+                target = project.calls.resolve(caller, site)
+                chain = http.get(target) if isinstance(target, tuple) and target[0] != process.module else None
+                if chain is None or _in_lines(site.line, process.detached):
+                    continue
+                yield self.finding(
+                    path, _site_span(site),
+                    f"`init/1` of `{process.module}` makes an HTTP request through `{target[0]}.{target[1]}/"
+                    f"{target[2]}` ({' -> '.join(chain)}); its supervisor and every sibling started after it "
+                    "wait for the response.",
+                    fix=self._FIX)
+                break
 
 
 def _direct_repo(call: Call) -> bool:
