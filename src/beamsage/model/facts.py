@@ -216,9 +216,9 @@ class BroadcastFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     column: int
 
 
-class WaitFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
-    """A call that waits with `:infinity` (`GenServer.call(s, msg, :infinity)`), in a function outside
-    request handlers: whether a request reaches it is decided across files."""
+class ReachedCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """A call whose harm depends on whether requests reach its function: a wait with `:infinity`, an unsupervised
+    `Task.start`. Recorded for functions outside request handlers (those are judged in their own file)."""
 
     module: str
     function: str
@@ -233,7 +233,8 @@ class WaitFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
 class OtpFacts(msgspec.Struct, frozen=True, gc=False):
     processes: tuple[ProcessFacts, ...] = ()
     broadcasts: tuple[BroadcastFacts, ...] = ()
-    waits: tuple[WaitFacts, ...] = ()
+    waits: tuple[ReachedCall, ...] = ()  # `:infinity` waits
+    spawns: tuple[ReachedCall, ...] = ()  # `Task.start`, bare `spawn`
 
 
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):

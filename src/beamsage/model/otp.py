@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Iterator
 from tree_sitter import Node
 
 from ..source.syntax import Call, Clause, ModuleDef, atom_value, string_value, text
-from .facts import BroadcastFacts, OtpFacts, ProcessFacts, WaitFacts
+from .facts import BroadcastFacts, OtpFacts, ProcessFacts, ReachedCall
 from .kinds import REQUEST_HANDLERS
 
 if TYPE_CHECKING:
@@ -119,8 +119,11 @@ def otp_facts(file: ParsedFile) -> OtpFacts | None:
         return None
     found = [_facts(file, process) for process in processes(file)]
     broadcasts = list(_broadcasts(file))
-    waits = list(_waits(file)) if b":infinity" in file.doc.data else []
-    return OtpFacts(tuple(found), tuple(broadcasts), tuple(waits)) if found or broadcasts or waits else None
+    waits = tuple(_reached_calls(file, waits_forever)) if b":infinity" in file.doc.data else ()
+    spawns = tuple(_reached_calls(file, starts_unsupervised))
+    if not (found or broadcasts or waits or spawns):
+        return None
+    return OtpFacts(tuple(found), tuple(broadcasts), waits, spawns)
 
 
 def waits_forever(call: Call) -> bool:
@@ -132,17 +135,26 @@ def waits_forever(call: Call) -> bool:
     return atom_value(call.args[-1]) == "infinity" and call.runs_at_runtime
 
 
-def _waits(file: ParsedFile) -> Iterator[WaitFacts]:
-    """Infinite waits in functions outside request handlers (those are judged in their own file)."""
+def starts_unsupervised(call: Call) -> bool:
+    """`Task.start(fn)` or a bare `spawn`: a process no supervisor knows."""
+    if call.capture or not call.runs_at_runtime:
+        return False
+    if call.name in ("spawn", "spawn_link") and call.module in (None, "Kernel", "Process") and call.arity <= 3:
+        return True
+    return call.is_("Task", "start")
+
+
+def _reached_calls(file: ParsedFile, wanted) -> Iterator[ReachedCall]:
+    """The `wanted` calls in functions outside request handlers and Mix tasks."""
     for call in file.outline.calls:
         owner = call.owner
-        if owner is None or owner.module is None or not waits_forever(call):
+        if owner is None or owner.module is None or not wanted(call):
             continue
         if not REQUEST_HANDLERS.isdisjoint(file.kinds_of(owner.module)) or owner.module.name.startswith("Mix.Tasks."):
             continue
         span = file.span(call.node)
-        yield WaitFacts(owner.module.name, owner.name, owner.arity, f"{call.module}.{call.name}/{call.arity}",
-                        span.line, span.column, span.end_line, span.end_column)
+        yield ReachedCall(owner.module.name, owner.name, owner.arity, f"{call.module or 'Kernel'}.{call.name}/"
+                          f"{call.arity}", span.line, span.column, span.end_line, span.end_column)
 
 
 def _facts(file: ParsedFile, process: Process) -> ProcessFacts:

@@ -756,8 +756,9 @@ class UnsupervisedProcess(FileRule):
 
     `spawn/1`, `spawn_link/1`, `Task.start/1` and `Task.async/1` whose task
     is never awaited, in controllers, LiveViews, channels and plugs, or in
-    the callbacks of a GenServer. Mix tasks, scripts and tests are not
-    judged. (`Task.async` in a GenServer callback is `OTP.TaskAsyncInGenServer`.)
+    the callbacks of a GenServer; and `spawn`/`Task.start` in any function
+    requests reach through the call graph (a context, a notifier), up to
+    four calls away. Mix tasks, scripts and tests are not judged. (`Task.async` in a GenServer callback is `OTP.TaskAsyncInGenServer`.)
 
     ## Why it matters
 
@@ -817,8 +818,28 @@ class UnsupervisedProcess(FileRule):
                     file.path, file.span(call.node),
                     f"`{_shown(call)}` in `{call.owner.name}/{call.owner.arity}` starts {started} from {where}; "
                     "no supervisor shuts it down on deploy or bounds how many run.",
-                    fix="Start it under a `Task.Supervisor` in the application's tree: "
-                        "`Task.Supervisor.start_child(MyApp.TaskSupervisor, fn -> ... end)`.")
+                    fix=self._FIX)
+
+    _FIX = ("Start it under a `Task.Supervisor` in the application's tree: "
+            "`Task.Supervisor.start_child(MyApp.TaskSupervisor, fn -> ... end)`.")
+
+    def check_project(self, project: Project) -> Iterable[Finding]:
+        """Unsupervised starts in other modules (a context, a notifier) that requests reach."""
+        for path, facts in project.files.items():
+            if not _judged_facts(facts) or facts.otp is None:
+                continue
+            for spawn in facts.otp.spawns:
+                handlers = _request_callers(project, (spawn.module, spawn.function, spawn.arity))
+                if not handlers:
+                    continue
+                caller = handlers[0][0].function
+                message = (f"`{spawn.call}` in `{spawn.module}.{spawn.function}/{spawn.arity}` starts a process no "
+                           f"supervisor knows, and requests reach it (`{caller.module}.{caller.name}/{caller.arity}`)"
+                           "; nothing shuts it down on deploy or bounds how many run.")
+                related = [Related(Location.of(c.path, _site_span(site)), f"called while serving a request in "
+                                   f"`{c.function.module}`") for c, site in handlers[:5]]
+                yield self.finding(path, Span(spawn.line, spawn.column, spawn.end_line, spawn.end_column), message,
+                                   related=related, fix=self._FIX)
 
 
 def _unsupervised(call: Call, handler: bool, by_owner: dict[int, list[Call]]) -> str | None:
