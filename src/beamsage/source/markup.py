@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from tree_sitter import Node
 
@@ -76,9 +78,11 @@ class Element:
 
     def walk(self) -> Iterator[Element]:
         """This element and every element inside it, in document order."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        stack = [self]
+        while stack:  # a stack, not nested generators: templates nest deep
+            element = stack.pop()
+            yield element
+            stack.extend(reversed(element.children))
 
     def ancestors(self) -> Iterator[Element]:
         parent = self.parent
@@ -101,12 +105,12 @@ class Element:
 def template_elements(template: Template, data: bytes) -> list[Element]:
     """The top-level elements of one template (`walk()` each for all of them)."""
     if template.language == "heex":
-        return _Reader(template, data, []).elements(template.tree.root_node, None)
+        return _Reader(template, data, []).elements(template.tree.root_node.children, None)
     markup = _EEX_TAG.sub(lambda tag: b" " * len(tag.group()), data)
     fixed, inserted = prepare_markup(markup, 0, len(markup))
     shadow = Template(parse("heex", fixed), "heex", [], [], inserted)
     shadow.code = [(tag.start(), tag.end()) for tag in _EEX_TAG.finditer(data)]
-    return _Reader(shadow, data, shadow.code).elements(shadow.tree.root_node, None)
+    return _Reader(shadow, data, shadow.code).elements(shadow.tree.root_node.children, None)
 
 
 @dataclass
@@ -115,13 +119,13 @@ class _Reader:
     data: bytes
     eex_tags: list[tuple[int, int]]  # blanked EEx tags: dynamic content the markup tree does not show
 
-    def elements(self, node: Node, parent: Element | None) -> list[Element]:
+    def elements(self, children: list[Node], parent: Element | None) -> list[Element]:
         found = []
-        for child in node.children:
+        for child in children:
             kind = _ELEMENT_NODES.get(child.type)
             if kind is None:
                 if child.type in ("fragment", "ERROR"):
-                    found += self.elements(child, parent)
+                    found += self.elements(child.children, parent)
                 continue
             element = self.element(child, kind, parent)
             if element is not None:
@@ -129,8 +133,10 @@ class _Reader:
         return found
 
     def element(self, node: Node, kind: str, parent: Element | None) -> Element | None:
-        opening = next((c for c in node.children if c.type in _OPENINGS), None)
-        name_node = opening and next((c for c in opening.children if c.type in _NAMES), None)
+        children = node.children  # tree-sitter builds this list on each access: read it once
+        opening = next((c for c in children if c.type in _OPENINGS), None)
+        parts = opening.children if opening is not None else []
+        name_node = next((c for c in parts if c.type in _NAMES), None)
         if name_node is None:
             return None
         name = text(name_node)
@@ -143,9 +149,10 @@ class _Reader:
             column=start - self.data.rfind(b"\n", 0, start),
             start=start,
             end=end,
+            body_start=self.template.original(opening.end_byte),
             parent=parent,
         )
-        for part in opening.children:
+        for part in parts:
             if part.type in ("attribute", "special_attribute"):
                 attribute = self.attribute(part)
                 if attribute is not None:
@@ -153,17 +160,33 @@ class _Reader:
             elif part.type == "expression":
                 element.spread = True
         texts = []
-        for child in node.children:
+        for child in children:
             if child.type == "text":
                 texts.append(" ".join(text(child).split()))
             elif child.type in _DYNAMIC_CONTENT:
                 element.dynamic_content = True
         element.own_text = " ".join(part for part in texts if part)
-        element.body_start = self.template.original(opening.end_byte)
-        element.children = self.elements(node, element)
+        element.children = self.elements(children, element)
         if self.eex_tags and not element.dynamic_content:
-            element.dynamic_content = self._holds_eex_tag(element, self.template.original(opening.end_byte))
+            element.dynamic_content = self._holds_eex_tag(element, element.body_start)
         return element
+
+    def _holds_code(self, start: int, end: int) -> bool:
+        """Whether a piece of Elixir overlaps the bytes [start, end): among the pieces starting before `end`,
+        the furthest end reaches past `start`."""
+        starts, furthest = self._code_index
+        index = bisect_left(starts, end) - 1
+        return index >= 0 and furthest[index] > start
+
+    @cached_property
+    def _code_index(self) -> tuple[list[int], list[int]]:
+        """The pieces' starts (sorted) and, for each, the furthest end of the pieces up to it."""
+        starts, furthest, reach = [], [], -1
+        for code_start, code_end in self.template.code:
+            reach = max(reach, code_end)
+            starts.append(code_start)
+            furthest.append(reach)
+        return starts, furthest
 
     def _holds_eex_tag(self, element: Element, body_start: int) -> bool:
         """Whether an EEx tag sits in the element's body outside its child elements."""
@@ -181,7 +204,7 @@ class _Reader:
         if value_node.type == "expression":
             return Attribute(name, None, True, line, text(value_node)[1:-1].strip())
         start, end = self.template.original(value_node.start_byte), self.template.original(value_node.end_byte)
-        if any(code_start < end and start < code_end for code_start, code_end in self.template.code):
+        if self._holds_code(start, end):
             return Attribute(name, None, True, line)
         raw = text(value_node)
         return Attribute(name, raw[1:-1] if value_node.type == "quoted_attribute_value" else raw, False, line)
