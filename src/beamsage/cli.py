@@ -1,4 +1,4 @@
-"""The command line: `beamsage review`, `beamsage rules`.
+"""The command line: `beamsage review`, `beamsage map`, `beamsage rules`.
 
 Thin by design: parse options, call the engine, hand the result to a format.
 Exit codes: 0 nothing at or above `--fail-on`; 1 findings at or above it;
@@ -19,7 +19,10 @@ from . import __version__
 from .engine import baseline as baselines
 from .engine.cache import Cache, default_cache_dir
 from .engine.config import ConfigError, load_config
+from .engine.pipeline import load_project
 from .engine.pipeline import review as run_review
+from .map import FORMATS as MAP_FORMATS
+from .model.architecture import build_map
 from .model.layout import ProjectError, discover
 from .model.metrics import quality_metrics
 from .review.formats import FORMATS
@@ -130,6 +133,34 @@ def review(path, format_, output, fail_on, min_confidence, select, ignore, exclu
     else:
         click.echo(rendered, nl=False, color=color)
     sys.exit(EXIT_FINDINGS if report.failed else EXIT_OK)
+
+
+@cli.command("map")
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--format", "-f", "format_", type=click.Choice(sorted(MAP_FORMATS)), default="markdown",
+              show_default=True, help="Output format.")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the map to FILE (atomically) instead of stdout.")
+@click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
+              help="Configuration file. [default: .beamsage.toml at the project root]")
+@click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes. [default: all cores]")
+def map_(path, format_, output, config_path, no_cache, jobs) -> None:
+    """Map the architecture of the Mix project at PATH: supervision tree, processes, routes, schemas, jobs."""
+    try:
+        layout = discover(path)
+        config = load_config(layout.root, config_path)
+    except (ProjectError, ConfigError) as err:
+        raise UserError(str(err)) from None
+    project = load_project(layout, config, cache=Cache(None if no_cache else default_cache_dir()), jobs=jobs)
+    rendered = MAP_FORMATS[format_](build_map(project))
+    if output is None:
+        click.echo(rendered, nl=False)
+        return
+    try:
+        write_atomic(output, rendered)
+    except OSError as err:
+        raise UserError(f"cannot write {output}: {err.strerror or err}") from None
 
 
 class _progress:

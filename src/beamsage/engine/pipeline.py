@@ -64,11 +64,8 @@ def review(
     progress: Progress | None = None,
     baseline: set[str] | None = None,
 ) -> ReviewResult:
-    paths = source_files(layout, config.exclude)
-    results, cached = _analyze(layout.root, paths, config, cache, jobs, progress)
-    settings = {"privileged-fields": tuple(config.privileged_fields), "max-test-file-lines": config.max_test_file_lines}
-    project = Project(layout, {path: results[path].facts for path in paths}, settings)
-    raw = [finding for path in paths for finding in results[path].findings]
+    project, results, cached = _load(layout, config, cache, jobs, progress)
+    raw = [finding for path in project.files for finding in results[path].findings]
     # The facts live until the end of the review and hold no cycles: keep the
     # garbage collector from rescanning them while the project rules build
     # their indexes.
@@ -98,6 +95,22 @@ def review(
     cache.prune()
     cache.close()
     return result
+
+
+def load_project(layout: Layout, config: Config, *, cache: Cache, jobs: int | None = None,
+                 progress: Progress | None = None) -> Project:
+    """The project's model (every file's facts, through the cache) without judging it: what `map` reads."""
+    project, _, _ = _load(layout, config, cache, jobs, progress)
+    cache.close()
+    return project
+
+
+def _load(layout: Layout, config: Config, cache: Cache, jobs: int | None,
+          progress: Progress | None) -> tuple[Project, dict[str, FileResult], int]:
+    paths = source_files(layout, config.exclude)
+    results, cached = _analyze(layout.root, paths, config, cache, jobs, progress)
+    settings = {"privileged-fields": tuple(config.privileged_fields), "max-test-file-lines": config.max_test_file_lines}
+    return Project(layout, {path: results[path].facts for path in paths}, settings), results, cached
 
 
 # -- per-file phase -------------------------------------------------------------

@@ -196,16 +196,7 @@ def live_routes(file: ParsedFile, module: ModuleDef) -> Iterator[LiveRoute]:
     for route in router.routes:
         if route.verb != "live" or route.target is None or route.path is None:
             continue
-        yield LiveRoute(_full_path(route), route.target, route.action, _helper(route), route.node.start_point[0] + 1)
-
-
-def _full_path(route: Route) -> str:
-    parts = [route.path or ""]
-    scope = route.scope
-    while scope is not None and len(parts) < 64:
-        parts.append(scope.path or "")
-        scope = scope.parent
-    return "/" + "/".join(s for part in reversed(parts) for s in part.split("/") if s)
+        yield LiveRoute(route.full_path(), route.target, route.action, _helper(route), route.node.start_point[0] + 1)
 
 
 def _helper(route: Route) -> str:

@@ -101,6 +101,15 @@ class Route:
     def pipes(self) -> list[str]:
         return self.scope.pipes() if self.scope is not None else []
 
+    def full_path(self) -> str:
+        """The path with every enclosing scope's prefix: `/admin/users/:id`."""
+        parts = [self.path or ""]
+        scope = self.scope
+        while scope is not None and len(parts) < 64:
+            parts.append(scope.path or "")
+            scope = scope.parent
+        return "/" + "/".join(s for part in reversed(parts) for s in part.split("/") if s)
+
 
 @dataclass(eq=False)
 class Router:

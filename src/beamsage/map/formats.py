@@ -1,0 +1,120 @@
+"""Renderings of the map (`model.architecture.build_map`): JSON, Markdown and Mermaid diagrams.
+
+All three show the same content; JSON is the contract (its `schema` field
+names the version), Markdown is the overview a new team member reads, with
+the Mermaid diagrams inline, and `mermaid` prints the diagrams alone.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable
+
+Map = dict[str, Any]
+
+
+def render_json(doc: Map) -> str:
+    return json.dumps(doc, indent=2) + "\n"
+
+
+def render_mermaid(doc: Map) -> str:
+    return "\n".join(diagram for diagram in (supervision_diagram(doc), erd(doc)) if diagram)
+
+
+def render_markdown(doc: Map) -> str:
+    project = doc["project"]
+    lines = [f"# {project['name']}: architecture", ""]
+    frameworks = ", ".join(project["frameworks"]) or "none detected"
+    lines += [f"- Layout: {project['layout']} ({len(project['apps'])} app(s))", f"- Built with: {frameworks}",
+              f"- Repos: {', '.join(project['repos']) or 'none'}",
+              f"- Direct dependencies: {sum(1 for d in project['deps'] if d['direct'])}", ""]
+    lines += _section("Supervision tree", _fenced(supervision_diagram(doc)))
+    lines += _section("Processes", _table(["Module", "Kind", "Registered as"], [
+        [p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed"]
+        for p in doc["processes"]]))
+    lines += _section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
+        [r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "", " ".join(r["pipelines"])]
+        for r in doc["routes"]]))
+    lines += _section("Data", _fenced(erd(doc)))
+    jobs = doc["jobs"]
+    lines += _section("Jobs", _table(["Worker", "Queue"], [[w["module"], w["queue"] or "?"] for w in jobs["workers"]])
+                      + ([f"Queues started: {', '.join(jobs['queues'])}", ""] if jobs["queues"] else []))
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def supervision_diagram(doc: Map) -> str:
+    if not doc["supervision"]:
+        return ""
+    lines = ["graph TD"]
+    for tree in doc["supervision"]:
+        _tree_lines(tree, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _tree_lines(tree: Map, lines: list[str]) -> None:
+    parent = _node_id(tree["supervisor"])
+    strategy = f"<br/>{tree['strategy']}" if tree.get("strategy") else ""
+    lines.append(f'  {parent}["{tree["supervisor"]}{strategy}"]')
+    for index, child in enumerate(tree["children"], 1):
+        name = child["module"] or child["spec"]
+        node = _node_id(f"{tree['supervisor']}.{index}.{name}")
+        label = f"{index}. {name}" + (" (conditional)" if child["conditional"] else "")
+        lines.append(f'  {parent} --> {node}["{_escape(label)}"]')
+        if "tree" in child:
+            lines.append(f"  {node} --> {_node_id(child['tree']['supervisor'])}")
+            _tree_lines(child["tree"], lines)
+
+
+def erd(doc: Map) -> str:
+    schemas = [s for s in doc["schemas"] if s["table"]]
+    if not schemas:
+        return ""
+    by_module = {s["module"]: s for s in schemas}
+    lines = ["erDiagram"]
+    for schema in schemas:
+        lines.append(f"  {_entity(schema['table'])} {{")
+        lines += [f"    {_type(f['type'])} {_entity(f['name'])}" for f in schema["fields"]]
+        lines.append("  }")
+    for schema in schemas:
+        for assoc in schema["associations"]:
+            other = by_module.get(assoc["related"] or "")
+            if assoc["kind"] == "belongs_to" and other is not None:
+                lines.append(f'  {_entity(other["table"])} ||--o{{ {_entity(schema["table"])} : "{assoc["name"]}"')
+    return "\n".join(lines) + "\n"
+
+
+def _section(title: str, body: list[str]) -> list[str]:
+    return [f"## {title}", "", *(body or ["None found.", ""])]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    if not rows:
+        return []
+    lines = ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return [*lines, ""]
+
+
+def _fenced(diagram: str) -> list[str]:
+    return ["```mermaid", diagram.rstrip(), "```", ""] if diagram else []
+
+
+def _node_id(name: str) -> str:
+    return "n_" + re.sub(r"\W", "_", name)
+
+
+def _entity(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_]", "_", name)
+
+
+def _type(written: str) -> str:
+    return _entity(written.lstrip(":")) or "any"
+
+
+def _escape(label: str) -> str:
+    return label.replace('"', "'")
+
+
+FORMATS: dict[str, Callable[[Map], str]] = {"json": render_json, "markdown": render_markdown,
+                                            "mermaid": render_mermaid}

@@ -1,0 +1,158 @@
+"""The project's architecture as data: what `beamsage map` shows.
+
+Assembled from the per-file facts a review caches (supervision trees,
+processes, schemas, Oban) plus the two files a map reads on its own: the
+routers (routes are not cached facts) and `mix.exs`/`mix.lock`. Plain
+dicts and lists, in source order, so every output format (and the JSON
+that AI agents read) renders the same content.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from ..source.document import Document, Language, decode_source
+from .lockfile import read_lock
+from .mixfile import read_mix_project
+from .parsed import ParsedFile
+from .phoenix.router import router_of
+from .project import Project
+from .supervision import ChildFacts, SupervisionFacts
+
+MAP_SCHEMA = "beamsage-map/1"
+
+# Libraries whose presence says how the app is built, by the dependency that brings them.
+_FRAMEWORKS = {"phoenix": "Phoenix", "phoenix_live_view": "LiveView", "ecto": "Ecto", "ecto_sql": "Ecto",
+               "oban": "Oban", "absinthe": "Absinthe", "broadway": "Broadway", "commanded": "Commanded"}
+_MAX_NESTING = 8
+
+
+def build_map(project: Project) -> dict[str, Any]:
+    return {
+        "schema": MAP_SCHEMA,
+        "project": _project(project),
+        "supervision": _supervision(project),
+        "processes": _processes(project),
+        "routes": _routes(project),
+        "schemas": _schemas(project),
+        "jobs": _jobs(project),
+    }
+
+
+# -- project --------------------------------------------------------------------------------------
+
+
+def _project(project: Project) -> dict[str, Any]:
+    layout = project.layout
+    declared = {dep for app in layout.apps for dep in read_mix_project(layout.root / app.join("mix.exs")).deps}
+    lock = read_lock(layout.root / "mix.lock")
+    locked = {dep.name: dep.version for dep in lock.deps} if lock is not None else {}
+    names = sorted(declared | set(locked))
+    return {
+        "name": layout.root.name,
+        "layout": layout.kind,
+        "apps": [{"name": app.name, "path": app.path} for app in layout.apps],
+        "frameworks": sorted({_FRAMEWORKS[name] for name in names if name in _FRAMEWORKS}),
+        "deps": [{"name": name, "version": locked.get(name), "direct": name in declared} for name in names],
+        "repos": sorted(name for name, (_, module) in project.modules.items() if "repo" in module.kinds),
+        "config_files": sorted(path for path, facts in project.files.items() if "config" in facts.kinds),
+    }
+
+
+# -- supervision ----------------------------------------------------------------------------------
+
+
+def _supervision(project: Project) -> list[dict[str, Any]]:
+    """Each application's tree, with nested supervisors expanded in place."""
+    trees = {tree.supervisor: (path, tree) for path, facts in project.files.items() for tree in facts.supervision}
+    return [_tree(path, tree, trees, 0) for path, tree in trees.values() if tree.kind == "application"]
+
+
+def _tree(path: str, tree: SupervisionFacts, trees: dict[str, tuple[str, SupervisionFacts]],
+          depth: int) -> dict[str, Any]:
+    return {"supervisor": tree.supervisor, "path": path, "strategy": tree.strategy or None,
+            "children": [_child(path, child, trees, depth) for child in tree.children]}
+
+
+def _child(path: str, child: ChildFacts, trees: dict[str, tuple[str, SupervisionFacts]],
+           depth: int) -> dict[str, Any]:
+    node: dict[str, Any] = {"module": child.module or None, "spec": child.code, "path": path, "line": child.line,
+                            "conditional": child.conditional, "options": dict(child.options)}
+    nested = trees.get(child.module)
+    if nested is not None and nested[1].kind == "supervisor" and depth < _MAX_NESTING:
+        node["tree"] = _tree(nested[0], nested[1], trees, depth + 1)
+    return node
+
+
+# -- processes ------------------------------------------------------------------------------------
+
+
+def _processes(project: Project) -> list[dict[str, Any]]:
+    found = []
+    for path, facts in project.files.items():
+        for process in facts.otp.processes if facts.otp else ():
+            if {"live_view", "live_component", "channel", "application", "oban_worker"} & set(process.kinds):
+                continue  # listed with the routes, the tree and the jobs
+            found.append({"module": process.module, "kinds": list(process.kinds), "path": path,
+                          "name": process.name or None, "naming": process.name_kind})
+    return sorted(found, key=lambda p: p["module"])
+
+
+# -- routes ---------------------------------------------------------------------------------------
+
+
+def _routes(project: Project) -> list[dict[str, Any]]:
+    """Every route of every router, like `mix phx.routes`: verb, full path, target, action, pipelines."""
+    found = []
+    for path, facts in project.files.items():
+        if "router" not in facts.kinds:
+            continue
+        parsed = _reparse(project.layout.root, path)
+        if parsed is None:
+            continue
+        for module in parsed.modules_of("router"):
+            for route in router_of(parsed.outline, module).routes:
+                found.append({"verb": route.verb, "path": route.full_path(), "target": route.target,
+                              "action": route.action, "pipelines": route.pipes(), "router": module.name,
+                              "line": route.node.start_point[0] + 1})
+    return found
+
+
+def _reparse(root: Path, path: str) -> ParsedFile | None:
+    """Routers are read again: their routes are not among the cached facts."""
+    try:
+        data = (root / path).read_bytes()
+        decode_source(data)
+    except (OSError, ValueError):
+        return None
+    return ParsedFile(Document(path, data, Language.ELIXIR))
+
+
+# -- data and jobs --------------------------------------------------------------------------------
+
+
+def _schemas(project: Project) -> list[dict[str, Any]]:
+    found = []
+    for path, facts in project.files.items():
+        for schema in facts.schemas:
+            found.append({
+                "module": schema.module, "table": schema.table, "path": path,
+                "fields": [{"name": f.name, "type": f.type} for f in schema.fields if not f.virtual],
+                "associations": [{"kind": a.kind, "name": a.name, "related": a.related} for a in schema.assocs],
+            })
+    return sorted(found, key=lambda s: s["module"])
+
+
+def _jobs(project: Project) -> dict[str, Any]:
+    """Oban queues (from every config and options in code), workers and cron entries."""
+    queues: set[str] = set()
+    workers, cron = [], []
+    for path, facts in project.files.items():
+        oban = facts.oban
+        if oban is None:
+            continue
+        queues.update(queue for config in oban.configs if config.known for queue in config.queues)
+        workers += [{"module": w.module, "queue": w.queue, "path": path} for w in oban.workers]
+        cron += [{"expression": c.expression, "worker": c.worker, "path": path, "line": c.line} for c in oban.crons]
+    return {"queues": sorted(queues), "workers": sorted(workers, key=lambda w: w["module"]), "cron": cron}

@@ -1,0 +1,73 @@
+"""`beamsage map`: the architecture read from source, as JSON, Markdown and Mermaid."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import FIXTURES, ROOT, run_cli
+
+SHOP = ROOT / "examples" / "shop"
+
+
+def shop_map() -> dict:
+    result = run_cli("map", str(SHOP), "-f", "json", "--no-cache")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_project_section_names_the_stack_and_pins():
+    project = shop_map()["project"]
+    assert project["frameworks"] == ["Ecto", "LiveView", "Oban", "Phoenix"]
+    assert project["repos"] == ["Shop.Repo"]
+    deps = {d["name"]: d for d in project["deps"]}
+    assert deps["phoenix"] == {"name": "phoenix", "version": "1.7.21", "direct": True}
+    assert deps["mint"]["direct"] is False  # locked, but brought in by another dependency
+    assert "config/runtime.exs" in project["config_files"]
+
+
+def test_supervision_tree_keeps_start_order():
+    (tree,) = shop_map()["supervision"]
+    assert tree["supervisor"] == "Shop.Application" and tree["strategy"] == ":one_for_one"
+    assert [c["module"] for c in tree["children"]] == [
+        "Shop.Repo", "Phoenix.PubSub", "Oban", "Shop.Inventory.StockCache", "ShopWeb.Endpoint"]
+    assert tree["children"][1]["options"] == {"name": "Shop.PubSub"}
+
+
+def test_routes_processes_schemas_and_jobs():
+    doc = shop_map()
+    routes = {(r["verb"], r["path"]): r for r in doc["routes"]}
+    show = routes[("live", "/products/:id")]
+    assert (show["target"], show["action"], show["pipelines"]) == ("ShopWeb.ProductLive.Show", "show", ["browser"])
+    assert routes[("resources", "/orders")]["target"] == "ShopWeb.OrderController"
+    assert [p["module"] for p in doc["processes"]] == ["Shop.Inventory.StockCache"]
+    products = next(s for s in doc["schemas"] if s["table"] == "products")
+    assert {"name": "price_cents", "type": ":integer"} in products["fields"]
+    assert {"kind": "belongs_to", "name": "category", "related": "Shop.Catalog.Category"} in products["associations"]
+    assert doc["jobs"]["workers"][0]["queue"] == "suppliers"
+    assert "suppliers" not in doc["jobs"]["queues"] and "default" in doc["jobs"]["queues"]
+
+
+def test_nested_supervisors_are_expanded_in_place():
+    result = run_cli("map", str(FIXTURES / "apps" / "otp_supervision"), "-f", "json", "--no-cache")
+    trees = {t["supervisor"]: t for t in json.loads(result.stdout)["supervision"]}
+    workers = trees["Demo.NestedApplication"]["children"][0]
+    assert workers["module"] == "Demo.Workers"
+    assert [c["module"] for c in workers["tree"]["children"]] == ["Demo.PriceCache", "Task.Supervisor"]
+
+
+def test_markdown_and_mermaid_show_the_diagrams(tmp_path):
+    markdown = run_cli("map", str(SHOP), "--no-cache").stdout
+    assert markdown.startswith("# shop: architecture")
+    assert "## Supervision tree" in markdown and "```mermaid\ngraph TD" in markdown
+    assert "| LIVE | /products/:id | ShopWeb.ProductLive.Show | show | browser |" in markdown
+    out = tmp_path / "map.mmd"
+    assert run_cli("map", str(SHOP), "-f", "mermaid", "-o", str(out), "--no-cache").returncode == 0
+    diagrams = out.read_text()
+    assert "graph TD" in diagrams and "erDiagram" in diagrams
+    assert 'categories ||--o{ products : "category"' in diagrams
+
+
+def test_a_missing_project_is_one_error_line(tmp_path):
+    result = run_cli("map", str(tmp_path / "nowhere"))
+    assert result.returncode == 2
+    assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
