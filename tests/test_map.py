@@ -71,3 +71,19 @@ def test_a_missing_project_is_one_error_line(tmp_path):
     result = run_cli("map", str(tmp_path / "nowhere"))
     assert result.returncode == 2
     assert result.stdout == "" and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_json_follows_its_documented_schema():
+    import jsonschema
+
+    schema = json.loads((ROOT / "src" / "beamsage" / "map" / "schema" / "map-v1.schema.json").read_text())
+    for project in (SHOP, FIXTURES / "apps" / "otp_supervision", FIXTURES / "apps" / "otp_callbacks"):
+        result = run_cli("map", str(project), "-f", "json", "--no-cache")
+        jsonschema.validate(json.loads(result.stdout), schema)
+
+
+def test_pubsub_topics_with_subscribers_and_messages():
+    result = run_cli("map", str(FIXTURES / "apps" / "otp_callbacks"), "-f", "json", "--no-cache")
+    topics = {t["topic"]: t for t in json.loads(result.stdout)["pubsub"]}
+    assert topics["orders"]["subscribers"] == ["AppWeb.OrdersLive"]
+    assert [b["message"] for b in topics["orders"]["broadcasts"]] == ["{:order_created, order}", "{:order_deleted, order}"]

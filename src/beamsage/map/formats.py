@@ -40,6 +40,9 @@ def render_markdown(doc: Map) -> str:
     jobs = doc["jobs"]
     lines += _section("Jobs", _table(["Worker", "Queue"], [[w["module"], w["queue"] or "?"] for w in jobs["workers"]])
                       + ([f"Queues started: {', '.join(jobs['queues'])}", ""] if jobs["queues"] else []))
+    lines += _section("PubSub topics", _table(["Topic", "Subscribers", "Messages sent"], [
+        [t["topic"], ", ".join(t["subscribers"]), ", ".join(f"`{b['message']}`" for b in t["broadcasts"])]
+        for t in doc["pubsub"]]))
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -37,6 +37,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "routes": _routes(project),
         "schemas": _schemas(project),
         "jobs": _jobs(project),
+        "pubsub": _pubsub(project),
     }
 
 
@@ -156,3 +157,20 @@ def _jobs(project: Project) -> dict[str, Any]:
         workers += [{"module": w.module, "queue": w.queue, "path": path} for w in oban.workers]
         cron += [{"expression": c.expression, "worker": c.worker, "path": path, "line": c.line} for c in oban.crons]
     return {"queues": sorted(queues), "workers": sorted(workers, key=lambda w: w["module"]), "cron": cron}
+
+
+def _pubsub(project: Project) -> list[dict[str, Any]]:
+    """PubSub topics written as literals: who subscribes (processes, LiveViews) and where messages are sent."""
+    topics: dict[str, dict[str, Any]] = {}
+
+    def topic(name: str) -> dict[str, Any]:
+        return topics.setdefault(name, {"topic": name, "subscribers": [], "broadcasts": []})
+
+    for path, facts in project.files.items():
+        for process in facts.otp.processes if facts.otp else ():
+            for name in process.subscriptions:
+                topic(name)["subscribers"].append(process.module)
+        for sent in facts.otp.broadcasts if facts.otp else ():
+            topic(sent.topic)["broadcasts"].append({"message": sent.message, "path": path, "line": sent.line})
+    return [topics[name] for name in sorted(topics)]
+
