@@ -77,7 +77,7 @@ def test_json_follows_its_documented_schema():
     import jsonschema
 
     schema = json.loads((ROOT / "src" / "beamsage" / "map" / "schema" / "map-v1.schema.json").read_text())
-    for project in (SHOP, FIXTURES / "apps" / "otp_supervision", FIXTURES / "apps" / "otp_callbacks"):
+    for project in (SHOP, FIXTURES / "map_umbrella", FIXTURES / "apps" / "otp_supervision", FIXTURES / "apps" / "otp_callbacks"):
         result = run_cli("map", str(project), "-f", "json", "--no-cache")
         jsonschema.validate(json.loads(result.stdout), schema)
 
@@ -87,3 +87,22 @@ def test_pubsub_topics_with_subscribers_and_messages():
     topics = {t["topic"]: t for t in json.loads(result.stdout)["pubsub"]}
     assert topics["orders"]["subscribers"] == ["AppWeb.OrdersLive"]
     assert [b["message"] for b in topics["orders"]["broadcasts"]] == ["{:order_created, order}", "{:order_deleted, order}"]
+
+
+def test_an_umbrella_maps_every_app():
+    umbrella = FIXTURES / "map_umbrella"
+    result = run_cli("map", str(umbrella), "-f", "json", "--no-cache")
+    doc = json.loads(result.stdout)
+    assert doc["project"]["layout"] == "umbrella"
+    assert doc["project"]["apps"] == [{"name": "store", "path": "apps/store"},
+                                      {"name": "store_web", "path": "apps/store_web"}]
+    assert "store" not in {d["name"] for d in doc["project"]["deps"]}  # an `in_umbrella` sibling, not a dependency
+    assert {t["supervisor"]: [c["module"] for c in t["children"]] for t in doc["supervision"]} == {
+        "Store.Application": ["Store.Repo", "Oban", "Store.Carts"],
+        "StoreWeb.Application": ["Phoenix.PubSub", "StoreWeb.Endpoint"],
+    }
+    (route,) = doc["routes"]
+    assert (route["verb"], route["path"], route["target"], route["pipelines"]) == (
+        "get", "/api/items/:id", "StoreWeb.ItemController", ["api"])
+    assert doc["jobs"]["queues"] == ["default", "emails"]
+    assert doc["jobs"]["workers"][0]["queue"] == "emails"

@@ -46,14 +46,16 @@ def build_map(project: Project) -> dict[str, Any]:
 
 def _project(project: Project) -> dict[str, Any]:
     layout = project.layout
-    declared = {dep for app in layout.apps for dep in read_mix_project(layout.root / app.join("mix.exs")).deps}
+    apps = [app for app in layout.apps if app.name]  # an umbrella's root is not an app
+    own = {app.name for app in apps}
+    declared = {dep for app in layout.apps for dep in read_mix_project(layout.root / app.join("mix.exs")).deps} - own
     lock = read_lock(layout.root / "mix.lock")
     locked = {dep.name: dep.version for dep in lock.deps} if lock is not None else {}
     names = sorted(declared | set(locked))
     return {
         "name": layout.root.name,
         "layout": layout.kind,
-        "apps": [{"name": app.name, "path": app.path} for app in layout.apps],
+        "apps": [{"name": app.name, "path": app.path} for app in apps],
         "frameworks": sorted({_FRAMEWORKS[name] for name in names if name in _FRAMEWORKS}),
         "deps": [{"name": name, "version": locked.get(name), "direct": name in declared} for name in names],
         "repos": sorted(name for name, (_, module) in project.modules.items() if "repo" in module.kinds),
