@@ -39,7 +39,8 @@ def test_routes_processes_schemas_and_jobs():
     show = routes[("live", "/products/:id")]
     assert (show["target"], show["action"], show["pipelines"]) == ("ShopWeb.ProductLive.Show", "show", ["browser"])
     assert routes[("resources", "/orders")]["target"] == "ShopWeb.OrderController"
-    assert [p["module"] for p in doc["processes"]] == ["Shop.Inventory.StockCache"]
+    (cache,) = doc["processes"]
+    assert (cache["module"], cache["clients"]) == ("Shop.Inventory.StockCache", ["Shop.Workers.SyncSupplierPrices"])
     products = next(s for s in doc["schemas"] if s["table"] == "products")
     assert {"name": "price_cents", "type": ":integer"} in products["fields"]
     assert {"kind": "belongs_to", "name": "category", "related": "Shop.Catalog.Category"} in products["associations"]

@@ -30,9 +30,9 @@ def render_markdown(doc: Map) -> str:
               f"- Repos: {', '.join(project['repos']) or 'none'}",
               f"- Direct dependencies: {sum(1 for d in project['deps'] if d['direct'])}", ""]
     lines += _section("Supervision tree", _fenced(supervision_diagram(doc)))
-    lines += _section("Processes", _table(["Module", "Kind", "Registered as"], [
-        [p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed"]
-        for p in doc["processes"]]))
+    lines += _section("Processes", _table(["Module", "Kind", "Registered as", "Called by"], [
+        [p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed",
+         ", ".join(p["clients"])] for p in doc["processes"]]))
     lines += _section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
         [r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "", " ".join(r["pipelines"])]
         for r in doc["routes"]]))

@@ -93,13 +93,25 @@ def _child(path: str, child: ChildFacts, trees: dict[str, tuple[str, Supervision
 
 def _processes(project: Project) -> list[dict[str, Any]]:
     found = []
+    clients = _clients(project)
     for path, facts in project.files.items():
         for process in facts.otp.processes if facts.otp else ():
             if {"live_view", "live_component", "channel", "application", "oban_worker"} & set(process.kinds):
                 continue  # listed with the routes, the tree and the jobs
             found.append({"module": process.module, "kinds": list(process.kinds), "path": path,
-                          "name": process.name or None, "naming": process.name_kind})
+                          "name": process.name or None, "naming": process.name_kind,
+                          "clients": sorted(clients.get(process.module, ()))})
     return sorted(found, key=lambda p: p["module"])
+
+
+def _clients(project: Project) -> dict[str, set[str]]:
+    """Per module, the other modules that call its functions (a process's client API goes through them)."""
+    found: dict[str, set[str]] = {}
+    for (module, _, _), sites in project.calls.callers_of.items():
+        for caller, _ in sites:
+            if module is not None and caller.function.module not in (None, module):
+                found.setdefault(module, set()).add(caller.function.module)
+    return found
 
 
 # -- routes ---------------------------------------------------------------------------------------
