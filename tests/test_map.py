@@ -107,3 +107,14 @@ def test_an_umbrella_maps_every_app():
         "get", "/api/items/:id", "StoreWeb.ItemController", ["api"])
     assert doc["jobs"]["queues"] == ["default", "emails"]
     assert doc["jobs"]["workers"][0]["queue"] == "emails"
+
+
+def test_contexts_with_their_api_schemas_and_callers():
+    contexts = {c["module"]: c for c in shop_map()["contexts"]}
+    assert set(contexts) == {"Shop.Catalog", "Shop.Orders"}  # Shop.Money is a plain helper, not a context
+    catalog = contexts["Shop.Catalog"]
+    assert "list_products/1" in catalog["functions"] and "topic/0" in catalog["functions"]
+    assert catalog["schemas"] == ["Shop.Catalog.Category", "Shop.Catalog.Product"]
+    assert catalog["called_by_contexts"] == ["Shop.Orders"]
+    diagrams = run_cli("map", str(SHOP), "-f", "mermaid", "--no-cache").stdout
+    assert 'n_Shop_Orders["Shop.Orders"] --> n_Shop_Catalog["Shop.Catalog"]' in diagrams

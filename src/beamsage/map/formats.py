@@ -19,7 +19,7 @@ def render_json(doc: Map) -> str:
 
 
 def render_mermaid(doc: Map) -> str:
-    return "\n".join(diagram for diagram in (supervision_diagram(doc), erd(doc)) if diagram)
+    return "\n".join(diagram for diagram in (supervision_diagram(doc), context_graph(doc), erd(doc)) if diagram)
 
 
 def render_markdown(doc: Map) -> str:
@@ -36,6 +36,9 @@ def render_markdown(doc: Map) -> str:
     lines += _section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
         [r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "", " ".join(r["pipelines"])]
         for r in doc["routes"]]))
+    lines += _section("Contexts", _table(["Context", "Public functions", "Schemas"], [
+        [c["module"], str(len(c["functions"])), ", ".join(c["schemas"])] for c in doc["contexts"]])
+        + _fenced(context_graph(doc)))
     lines += _section("Data", _fenced(erd(doc)))
     jobs = doc["jobs"]
     lines += _section("Jobs", _table(["Worker", "Queue"], [[w["module"], w["queue"] or "?"] for w in jobs["workers"]])
@@ -67,6 +70,15 @@ def _tree_lines(tree: Map, lines: list[str]) -> None:
         if "tree" in child:
             lines.append(f"  {node} --> {_node_id(child['tree']['supervisor'])}")
             _tree_lines(child["tree"], lines)
+
+
+def context_graph(doc: Map) -> str:
+    """Which contexts call which: an arrow from caller to callee."""
+    edges = [(caller, c["module"]) for c in doc["contexts"] for caller in c["called_by_contexts"]]
+    if not edges:
+        return ""
+    lines = ["graph LR"] + [f'  {_node_id(a)}["{a}"] --> {_node_id(b)}["{b}"]' for a, b in edges]
+    return "\n".join(lines) + "\n"
 
 
 def erd(doc: Map) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 
 from ..source.document import Document, Language, decode_source
 from .lockfile import read_lock
+from .metrics import contexts
 from .mixfile import read_mix_project
 from .parsed import ParsedFile
 from .phoenix.router import router_of
@@ -35,6 +36,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "supervision": _supervision(project),
         "processes": _processes(project),
         "routes": _routes(project),
+        "contexts": _contexts(project),
         "schemas": _schemas(project),
         "jobs": _jobs(project),
         "pubsub": _pubsub(project),
@@ -145,6 +147,27 @@ def _reparse(root: Path, path: str) -> ParsedFile | None:
 
 
 # -- data and jobs --------------------------------------------------------------------------------
+
+
+def _contexts(project: Project) -> list[dict[str, Any]]:
+    """Each context with its public API and the schemas under its namespace (`Shop.Catalog.Product`), and the
+    other contexts its functions call."""
+    found = []
+    names = [module for _, module in contexts(project)]
+    callers = project.calls.callers_of
+    for path, module in contexts(project):
+        entry = project.modules.get(module)
+        functions = entry[1].functions if entry is not None else ()
+        api = sorted({f"{f.name}/{f.arity}" for f in functions if f.kind in ("def", "defdelegate")})
+        used_by = {caller.function.module for (target, _, _), sites in callers.items() if target == module
+                   for caller, _ in sites}
+        found.append({
+            "module": module, "path": path, "functions": api,
+            "schemas": sorted(name for name, (_, facts) in project.modules.items()
+                              if "schema" in facts.kinds and name.startswith(module + ".")),
+            "called_by_contexts": sorted(name for name in names if name in used_by and name != module),
+        })
+    return sorted(found, key=lambda c: c["module"])
 
 
 def _schemas(project: Project) -> list[dict[str, Any]]:

@@ -230,21 +230,30 @@ class QualityMetrics:
 def quality_metrics(project: Project) -> QualityMetrics:
     """The checklist summed over the files in focus (cached per-file facts; nothing is parsed here)."""
     metrics = QualityMetrics()
-    layout = project.layout
+    for path, module, group in _grouped(project):
+        if project.layout.in_focus(path):
+            metrics.groups[group].add(module)
+            metrics.total.add(module)
+    return metrics
+
+
+def contexts(project: Project) -> list[tuple[str, str]]:
+    """`(path, module)` of each Phoenix context: a plain module right under the app's namespace that talks to
+    a Repo or has a folder of its own."""
+    return [(path, module.module) for path, module, group in _grouped(project) if group == "context"]
+
+
+def _grouped(project: Project):
+    """Every shipped module with its group, "context?" decided."""
     folders: set[str] | None = None
     for path, facts in project.files.items():
-        quality = facts.quality
-        if quality is None or not layout.in_focus(path):
-            continue
-        for module in quality.modules:
+        for module in facts.quality.modules if facts.quality is not None else ():
             group = module.group
             if group == "context?":
                 if folders is None:
                     folders = _folders(project.files)
                 group = "context" if module.repo or path.rsplit(".", 1)[0] in folders else "other"
-            metrics.groups[group].add(module)
-            metrics.total.add(module)
-    return metrics
+            yield path, module, group
 
 
 def _folders(paths) -> set[str]:
