@@ -118,3 +118,11 @@ def test_contexts_with_their_api_schemas_and_callers():
     assert catalog["called_by_contexts"] == ["Shop.Orders"]
     diagrams = run_cli("map", str(SHOP), "-f", "mermaid", "--no-cache").stdout
     assert 'n_Shop_Orders["Shop.Orders"] --> n_Shop_Catalog["Shop.Catalog"]' in diagrams
+
+
+def test_tables_from_the_replayed_migrations():
+    tables = {t["name"]: t for t in shop_map()["tables"]}
+    assert set(tables) == {"categories", "products", "orders", "line_items"}
+    columns = {c["name"]: c for c in tables["line_items"]["columns"]}
+    assert columns["order_id"]["references"] == "orders"
+    assert {"columns": ["status"], "unique": False} in tables["orders"]["indexes"]

@@ -39,7 +39,9 @@ def render_markdown(doc: Map) -> str:
     lines += _section("Contexts", _table(["Context", "Public functions", "Schemas"], [
         [c["module"], str(len(c["functions"])), ", ".join(c["schemas"])] for c in doc["contexts"]])
         + _fenced(context_graph(doc)))
-    lines += _section("Data", _fenced(erd(doc)))
+    lines += _section("Data", _fenced(erd(doc)) + _table(["Table (from migrations)", "Columns", "Indexes"], [
+        [t["name"] + ("" if t["certain"] else " (uncertain)"), str(len(t["columns"])), str(len(t["indexes"]))]
+        for t in doc["tables"]]))
     jobs = doc["jobs"]
     lines += _section("Jobs", _table(["Worker", "Queue"], [[w["module"], w["queue"] or "?"] for w in jobs["workers"]])
                       + ([f"Queues started: {', '.join(jobs['queues'])}", ""] if jobs["queues"] else []))

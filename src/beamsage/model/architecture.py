@@ -38,6 +38,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "routes": _routes(project),
         "contexts": _contexts(project),
         "schemas": _schemas(project),
+        "tables": _tables(project),
         "jobs": _jobs(project),
         "pubsub": _pubsub(project),
     }
@@ -180,6 +181,23 @@ def _schemas(project: Project) -> list[dict[str, Any]]:
                 "associations": [{"kind": a.kind, "name": a.name, "related": a.related} for a in schema.assocs],
             })
     return sorted(found, key=lambda s: s["module"])
+
+
+def _tables(project: Project) -> list[dict[str, Any]]:
+    """The database the migrations build, replayed in order (one per migrations folder)."""
+    found = []
+    for database in project.ecto.databases:
+        for name, table in sorted(database.tables.items()):
+            found.append({
+                "name": name, "migrations": database.migrations, "primary_key": list(table.primary_key),
+                "columns": [{"name": c.name, "type": c.type, "null": c.null,
+                             "references": c.references.table if c.references else None}
+                            for c in table.columns.values()],
+                "indexes": [{"columns": list(i.index.columns), "unique": i.index.unique}
+                            for i in table.indexes.values()],
+                "certain": database.is_certain(table),
+            })
+    return found
 
 
 def _jobs(project: Project) -> dict[str, Any]:
