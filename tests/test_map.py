@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from conftest import FIXTURES, ROOT, run_cli
 
 SHOP = ROOT / "examples" / "shop"
@@ -126,3 +128,17 @@ def test_tables_from_the_replayed_migrations():
     columns = {c["name"]: c for c in tables["line_items"]["columns"]}
     assert columns["order_id"]["references"] == "orders"
     assert {"columns": ["status"], "unique": False} in tables["orders"]["indexes"]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # pydot's parser on newer pyparsing
+def test_dot_output_parses_as_graphviz():
+    import pydot
+
+    result = run_cli("map", str(SHOP), "-f", "dot", "--no-cache")
+    (graph,) = pydot.graph_from_dot_data(result.stdout)
+    edges = {(e.get_source().strip('"'), e.get_destination().strip('"')) for e in graph.get_edges()}
+    assert ("Shop.Orders", "Shop.Catalog") in edges
+    assert ("table line_items", "table orders") in edges
+    assert ("Shop.Application", "Shop.Application 1 Shop.Repo") in edges
+    clusters = {sub.get_name() for sub in graph.get_subgraphs()}
+    assert clusters == {"cluster_supervision", "cluster_contexts", "cluster_tables"}

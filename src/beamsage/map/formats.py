@@ -1,4 +1,4 @@
-"""Renderings of the map (`model.architecture.build_map`): JSON, Markdown and Mermaid diagrams.
+"""Renderings of the map (`model.architecture.build_map`): JSON, Markdown, Mermaid and Graphviz DOT.
 
 All three show the same content; JSON is the contract (its `schema` field
 names the version), Markdown is the overview a new team member reads, with
@@ -133,5 +133,52 @@ def _escape(label: str) -> str:
     return label.replace('"', "'")
 
 
+def render_dot(doc: Map) -> str:
+    """Graphviz: one digraph with a cluster per diagram (supervision, contexts, tables)."""
+    lines = ["digraph architecture {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
+    edges: list[str] = []
+    lines += _dot_cluster("supervision", "Supervision tree", _dot_tree_nodes(doc, edges))
+    lines += _dot_cluster("contexts", "Contexts", [f'    {_dot(c["module"])};' for c in doc["contexts"]])
+    edges += [f"  {_dot(caller)} -> {_dot(c['module'])};" for c in doc["contexts"] for caller in c["called_by_contexts"]]
+    tables = {t["name"] for t in doc["tables"]}
+    lines += _dot_cluster("tables", "Tables", [f'    {_dot("table " + t)} [label={_quote(t)}, shape=cylinder];'
+                                               for t in sorted(tables)])
+    edges += [f'  {_dot("table " + t["name"])} -> {_dot("table " + c["references"])} [label={_quote(c["name"])}];'
+              for t in doc["tables"] for c in t["columns"] if c["references"] in tables]
+    return "\n".join([*lines, *edges, "}"]) + "\n"
+
+
+def _dot_tree_nodes(doc: Map, edges: list[str]) -> list[str]:
+    nodes: list[str] = []
+
+    def walk(tree: Map, depth: int) -> None:
+        parent = _dot(tree["supervisor"])
+        nodes.append(f"    {parent};")
+        for index, child in enumerate(tree["children"], 1):
+            name = child["module"] or child["spec"]
+            node = _dot(f"{tree['supervisor']} {index} {name}")
+            nodes.append(f"    {node} [label={_quote(f'{index}. {name}')}];")
+            edges.append(f"  {parent} -> {node};")
+            if "tree" in child and depth < 8:
+                edges.append(f"  {node} -> {_dot(child['tree']['supervisor'])};")
+                walk(child["tree"], depth + 1)
+
+    for tree in doc["supervision"]:
+        walk(tree, 0)
+    return nodes
+
+
+def _dot_cluster(name: str, label: str, body: list[str]) -> list[str]:
+    return [f"  subgraph cluster_{name} {{", f"    label={_quote(label)};", *body, "  }"] if body else []
+
+
+def _dot(name: str) -> str:
+    return _quote(name)
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 FORMATS: dict[str, Callable[[Map], str]] = {"json": render_json, "markdown": render_markdown,
-                                            "mermaid": render_mermaid}
+                                            "mermaid": render_mermaid, "dot": render_dot}
