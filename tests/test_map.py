@@ -142,3 +142,12 @@ def test_dot_output_parses_as_graphviz():
     assert ("Shop.Application", "Shop.Application 1 Shop.Repo") in edges
     clusters = {sub.get_name() for sub in graph.get_subgraphs()}
     assert clusters == {"cluster_supervision", "cluster_contexts", "cluster_tables"}
+
+
+def test_endpoints_with_their_sockets_and_channels():
+    result = run_cli("map", str(FIXTURES / "apps" / "security_web"), "-f", "json", "--no-cache")
+    (endpoint,) = json.loads(result.stdout)["endpoints"]
+    sockets = {s["path"]: s for s in endpoint["sockets"]}
+    assert sockets["/socket"]["module"] == "WebDemoWeb.UserSocket"
+    assert sockets["/socket"]["channels"] == [{"topic": "room:*", "channel": "WebDemoWeb.RoomChannel"}]
+    assert endpoint["plugs"][-1] == "WebDemoWeb.Router"

@@ -36,6 +36,10 @@ def render_markdown(doc: Map) -> str:
     lines += _section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
         [r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "", " ".join(r["pipelines"])]
         for r in doc["routes"]]))
+    lines += _section("Sockets and channels", _table(["Endpoint", "Socket", "Module", "Channels"], [
+        [endpoint["module"], socket["path"] or "", socket["module"] or "",
+         ", ".join(f"{c['topic']} -> {c['channel']}" for c in socket["channels"])]
+        for endpoint in doc["endpoints"] for socket in endpoint["sockets"]]))
     lines += _section("Contexts", _table(["Context", "Public functions", "Schemas"], [
         [c["module"], str(len(c["functions"])), ", ".join(c["schemas"])] for c in doc["contexts"]])
         + _fenced(context_graph(doc)))

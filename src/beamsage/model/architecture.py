@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from ..source.document import Document, Language, decode_source
+from ..source.syntax import module_reference, string_value
 from .lockfile import read_lock
 from .metrics import contexts
 from .mixfile import read_mix_project
 from .parsed import ParsedFile
-from .phoenix.router import router_of
+from .phoenix.router import endpoint_of, router_of
 from .project import Project
 from .supervision import ChildFacts, SupervisionFacts
 
@@ -36,6 +37,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "supervision": _supervision(project),
         "processes": _processes(project),
         "routes": _routes(project),
+        "endpoints": _endpoints(project),
         "contexts": _contexts(project),
         "schemas": _schemas(project),
         "tables": _tables(project),
@@ -134,6 +136,30 @@ def _routes(project: Project) -> list[dict[str, Any]]:
                 found.append({"verb": route.verb, "path": route.full_path(), "target": route.target,
                               "action": route.action, "pipelines": route.pipes(), "router": module.name,
                               "line": route.node.start_point[0] + 1})
+    return found
+
+
+def _endpoints(project: Project) -> list[dict[str, Any]]:
+    """Each endpoint with its plugs in order and its sockets, and each socket's channels by topic."""
+    channels = {}
+    for path, facts in project.files.items():
+        parsed = _reparse(project.layout.root, path) if "socket" in facts.kinds else None
+        for module in parsed.modules_of("socket") if parsed is not None else ():
+            channels[module.name] = [
+                {"topic": string_value(call.args[0]), "channel": module_reference(call.args[1], module)}
+                for call in parsed.outline.calls
+                if call.module_def is module and call.name == "channel" and call.module is None
+                and len(call.args) >= 2 and string_value(call.args[0]) is not None]
+    found = []
+    for path, facts in project.files.items():
+        parsed = _reparse(project.layout.root, path) if "endpoint" in facts.kinds else None
+        for module in parsed.modules_of("endpoint") if parsed is not None else ():
+            endpoint = endpoint_of(parsed.outline, module)
+            found.append({
+                "module": module.name, "path": path, "plugs": [plug.name for plug in endpoint.plugs],
+                "sockets": [{"path": socket.path, "module": socket.module,
+                             "channels": channels.get(socket.module or "", [])} for socket in endpoint.sockets],
+            })
     return found
 
 
