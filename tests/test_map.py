@@ -151,3 +151,11 @@ def test_endpoints_with_their_sockets_and_channels():
     assert sockets["/socket"]["module"] == "WebDemoWeb.UserSocket"
     assert sockets["/socket"]["channels"] == [{"topic": "room:*", "channel": "WebDemoWeb.RoomChannel"}]
     assert endpoint["plugs"][-1] == "WebDemoWeb.Router"
+
+
+def test_conventions_from_deps_files_and_test_support():
+    conventions = shop_map()["conventions"]
+    assert conventions["tools"] == ["mix format"]  # a .formatter.exs, and no Credo or Dialyzer dependency
+    assert conventions["case_templates"] == ["Shop.DataCase", "ShopWeb.ConnCase"]
+    assert conventions["fixture_modules"] == ["Shop.Fixtures"]
+    assert conventions["docs"]["spec"] == 0.0

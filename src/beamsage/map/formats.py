@@ -52,7 +52,21 @@ def render_markdown(doc: Map) -> str:
     lines += _section("PubSub topics", _table(["Topic", "Subscribers", "Messages sent"], [
         [t["topic"], ", ".join(t["subscribers"]), ", ".join(f"`{b['message']}`" for b in t["broadcasts"])]
         for t in doc["pubsub"]]))
+    lines += _section("Conventions", _conventions(doc["conventions"]))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _conventions(conventions: Map) -> list[str]:
+    docs = conventions["docs"]
+    shares = ", ".join(f"`@{name}` {_percent(docs[name])}" for name in ("doc", "spec", "moduledoc"))
+    return [f"- Checks: {', '.join(conventions['tools']) or 'none configured'}",
+            f"- Tests: {', '.join(conventions['case_templates'] + conventions['test_libraries']) or 'plain ExUnit'}",
+            f"- Fixture modules: {', '.join(conventions['fixture_modules']) or 'none'}",
+            f"- Documented: {shares}", ""]
+
+
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{round(share * 100)}%"
 
 
 def supervision_diagram(doc: Map) -> str:

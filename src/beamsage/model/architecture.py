@@ -15,7 +15,7 @@ from typing import Any
 from ..source.document import Document, Language, decode_source
 from ..source.syntax import module_reference, string_value
 from .lockfile import read_lock
-from .metrics import contexts
+from .metrics import contexts, quality_metrics
 from .mixfile import read_mix_project
 from .parsed import ParsedFile
 from .phoenix.router import endpoint_of, router_of
@@ -31,9 +31,10 @@ _MAX_NESTING = 8
 
 
 def build_map(project: Project) -> dict[str, Any]:
+    summary = _project(project)
     return {
         "schema": MAP_SCHEMA,
-        "project": _project(project),
+        "project": summary,
         "supervision": _supervision(project),
         "processes": _processes(project),
         "routes": _routes(project),
@@ -43,6 +44,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "tables": _tables(project),
         "jobs": _jobs(project),
         "pubsub": _pubsub(project),
+        "conventions": _conventions(project, {dep["name"] for dep in summary["deps"] if dep["direct"]}),
     }
 
 
@@ -254,4 +256,32 @@ def _pubsub(project: Project) -> list[dict[str, Any]]:
         for sent in facts.otp.broadcasts if facts.otp else ():
             topic(sent.topic)["broadcasts"].append({"message": sent.message, "path": path, "line": sent.line})
     return [topics[name] for name in sorted(topics)]
+
+
+# -- conventions ----------------------------------------------------------------------------------
+
+# Tools a team wires into its checks, by the dependency that brings them.
+_TOOLS = {"credo": "Credo", "dialyxir": "Dialyzer", "sobelow": "Sobelow", "excoveralls": "ExCoveralls",
+          "mix_audit": "mix_audit", "styler": "Styler"}
+_TEST_LIBRARIES = {"ex_machina": "ExMachina factories", "mox": "Mox mocks", "bypass": "Bypass",
+                   "wallaby": "Wallaby browser tests", "phoenix_test": "PhoenixTest", "stream_data": "StreamData"}
+
+
+def _conventions(project: Project, deps: set[str]) -> dict[str, Any]:
+    """How the team works, as far as the source says: checks it runs, how tests are set up, docs coverage."""
+    root = project.layout.root
+    tools = sorted(_TOOLS[name] for name in deps if name in _TOOLS)
+    if (root / ".formatter.exs").is_file():
+        tools.insert(0, "mix format")
+    case_templates = sorted(name for name, (_, module) in project.modules.items() if "case_template" in module.kinds)
+    fixtures = sorted(name for name, (facts, _) in project.modules.items()
+                      if name.endswith("Fixtures") and "test_support" in facts.kinds)
+    quality = quality_metrics(project).total.shares()
+    return {
+        "tools": tools,
+        "test_libraries": sorted(_TEST_LIBRARIES[name] for name in deps if name in _TEST_LIBRARIES),
+        "case_templates": case_templates,
+        "fixture_modules": fixtures,
+        "docs": {"doc": quality["doc"], "spec": quality["spec"], "moduledoc": quality["moduledoc"]},
+    }
 
