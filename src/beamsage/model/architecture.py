@@ -1,8 +1,9 @@
 """The project's architecture as data: what `beamsage map` shows.
 
 Assembled from the per-file facts a review caches (supervision trees,
-processes, schemas, Oban) plus the two files a map reads on its own: the
-routers (routes are not cached facts) and `mix.exs`/`mix.lock`. Plain
+processes, schemas, migrations, Oban, PubSub, the call graph) plus the
+files a map reads again on its own: routers, endpoints and sockets (their
+routes and channels are not cached facts) and `mix.exs`/`mix.lock`. Plain
 dicts and lists, in source order, so every output format (and the JSON
 that AI agents read) renders the same content.
 """
@@ -179,17 +180,17 @@ def _reparse(root: Path, path: str) -> ParsedFile | None:
 
 
 def _contexts(project: Project) -> list[dict[str, Any]]:
-    """Each context with its public API and the schemas under its namespace (`Shop.Catalog.Product`), and the
-    other contexts its functions call."""
+    """Each context with its public API, the schemas under its namespace (`Shop.Catalog.Product`) and the other
+    contexts that call it."""
     found = []
-    names = [module for _, module in contexts(project)]
-    callers = project.calls.callers_of
-    for path, module in contexts(project):
+    listed = contexts(project)
+    names = [module for _, module in listed]
+    clients = _clients(project)
+    for path, module in listed:
         entry = project.modules.get(module)
         functions = entry[1].functions if entry is not None else ()
         api = sorted({f"{f.name}/{f.arity}" for f in functions if f.kind in ("def", "defdelegate")})
-        used_by = {caller.function.module for (target, _, _), sites in callers.items() if target == module
-                   for caller, _ in sites}
+        used_by = clients.get(module, set())
         found.append({
             "module": module, "path": path, "functions": api,
             "schemas": sorted(name for name, (_, facts) in project.modules.items()
