@@ -159,3 +159,10 @@ def test_conventions_from_deps_files_and_test_support():
     assert conventions["case_templates"] == ["Shop.DataCase", "ShopWeb.ConnCase"]
     assert conventions["fixture_modules"] == ["Shop.Fixtures"]
     assert conventions["docs"]["spec"] == 0.0
+
+
+def test_live_routes_name_their_live_session():
+    result = run_cli("map", str(FIXTURES / "apps" / "liveview"), "-f", "json", "--no-cache")
+    sessions = {r["live_session"] for r in json.loads(result.stdout)["routes"] if r["verb"] == "live"}
+    assert "default" in sessions
+    assert {r["live_session"] for r in shop_map()["routes"]} == {None}

@@ -34,7 +34,8 @@ def render_markdown(doc: Map) -> str:
         [p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed",
          ", ".join(p["clients"])] for p in doc["processes"]]))
     lines += _section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
-        [r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "", " ".join(r["pipelines"])]
+        [r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "",
+         " ".join(r["pipelines"]) + (f" (live_session {r['live_session']})" if r["live_session"] else "")]
         for r in doc["routes"]]))
     lines += _section("Sockets and channels", _table(["Endpoint", "Socket", "Module", "Channels"], [
         [endpoint["module"], socket["path"] or "", socket["module"] or "",

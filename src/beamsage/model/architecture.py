@@ -138,7 +138,7 @@ def _routes(project: Project) -> list[dict[str, Any]]:
             for route in router_of(parsed.outline, module).routes:
                 found.append({"verb": route.verb, "path": route.full_path(), "target": route.target,
                               "action": route.action, "pipelines": route.pipes(), "router": module.name,
-                              "line": route.node.start_point[0] + 1})
+                              "live_session": route.live_session(), "line": route.node.start_point[0] + 1})
     return found
 
 

@@ -101,6 +101,16 @@ class Route:
     def pipes(self) -> list[str]:
         return self.scope.pipes() if self.scope is not None else []
 
+    def live_session(self) -> str | None:
+        """The `live_session :name do ... end` block the route sits in, if any."""
+        node = self.node.parent
+        while node is not None:
+            if node.type == "call" and call_target_name(node) == "live_session":
+                args = arguments(node)
+                return (atom_value(args[0]) or text(args[0])) if args else None
+            node = node.parent
+        return None
+
     def full_path(self) -> str:
         """The path with every enclosing scope's prefix: `/admin/users/:id`."""
         parts = [self.path or ""]
