@@ -100,11 +100,17 @@ def processes(file: ParsedFile, kinds: frozenset[str] | None = None) -> list[Pro
 
 
 def warms_table(file: ParsedFile, process: Process) -> bool:
-    """`init/1` (or a private helper) creates a named ETS table: readers go to the table directly, so it must be
-    filled before the process reports started; loading it in `init/1` is the point, not a mistake."""
-    return any(call.module_def is process.module and call.is_(":ets", "new") and len(call.args) >= 2
-               and "named_table" in text(call.args[1]) and _runs_inside(process, call)
-               for call in file.outline.calls)
+    """`init/1` (or a private helper) creates a named ETS table and fills it: readers go to the table directly,
+    so it must be filled before the process reports started; loading it in `init/1` is the point, not a mistake."""
+    calls = [call for call in file.outline.calls if call.module_def is process.module and _at_start(process, call)]
+    return any(call.is_(":ets", "new") and len(call.args) >= 2 and "named_table" in text(call.args[1])
+               for call in calls) and any(call.is_(":ets", "insert", "insert_new") for call in calls)
+
+
+def _at_start(process: Process, call: Call) -> bool:
+    """The call runs while the process starts: in `init/1` or a private helper."""
+    owner = call.owner
+    return owner is not None and (owner.kind == "defp" or (owner.name == "init" and owner.arity == 1))
 
 
 def _runs_inside(process: Process, call: Call) -> bool:

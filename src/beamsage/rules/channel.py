@@ -256,7 +256,24 @@ def _whole_payload(clause: Clause, value: Node) -> bool:
     sides = [param]
     if param.type == "binary_operator":
         sides = [param.child_by_field_name("left"), param.child_by_field_name("right")]
-    return any(side is not None and side.type == "identifier" and text(side) == text(value) for side in sides)
+    name = text(value)
+    return any(side is not None and side.type == "identifier" and text(side) == name for side in sides) \
+        and not _rebound(clause, name, value)
+
+
+def _rebound(clause: Clause, name: str, before: Node) -> bool:
+    """`payload = Map.put(payload, :name, user.name)` earlier in the clause: the server changed the payload it
+    then broadcasts (adding an identity the other keys now seem to come with), so it is no plain relay."""
+    if clause.body is None:
+        return False
+    for node in walk(clause.body):
+        if node.start_byte >= before.start_byte:
+            continue
+        if node.type == "binary_operator" and text(node.child_by_field_name("operator")) == "=":
+            left = node.child_by_field_name("left")
+            if left is not None and left.type == "identifier" and text(left) == name:
+                return True
+    return False
 
 
 def _struct(node: Node) -> bool:

@@ -157,8 +157,9 @@ class HeavyInit(FileRule):
     through another module's functions, such as an API client) made in
     `init/1` of a GenServer or `:gen_statem`, or in the function an `Agent`
     starts with. Work done in `handle_continue/2` is not reported, nor is
-    an `init/1` that creates a named ETS table: other processes read the
-    table directly, so filling it before `init/1` returns is deliberate.
+    an `init/1` that creates a named ETS table and fills it: other processes
+    read the table directly, so filling it before `init/1` returns is
+    deliberate.
 
     ## Why it matters
 
@@ -624,7 +625,8 @@ class TaskAsyncInGenServer(FileRule):
     neither awaits the task (there or anywhere in the module) nor has a
     `handle_info/2` clause for the `{ref, result}` reply. A catch-all
     `handle_info/2` clause takes the reply, or ignores it on purpose: not
-    reported.
+    reported (an `async_nolink` task with a catch-all but no `:DOWN` clause,
+    whose failures go unnoticed, is reported at low confidence).
 
     ## Why it matters
 
@@ -672,8 +674,10 @@ class TaskAsyncInGenServer(FileRule):
             infos = process.callback("handle_info", 2)
             if _takes_replies(process):
                 continue  # a `{ref, result}` clause takes the reply
-            if any(pattern_tag(c.params[0]) in ("*", None) for c in infos):
-                continue  # a catch-all clause takes (or deliberately ignores) the reply
+            # A catch-all clause takes (or deliberately ignores) the reply: nothing crashes. An `async_nolink`
+            # task's failure arrives only as `:DOWN`, which the catch-all would swallow unless a clause takes it.
+            catch_all = any(pattern_tag(c.params[0]) in ("*", None) for c in infos)
+            downs = any(pattern_tag(c.params[0]) == "DOWN" for c in infos)
             confidence = Confidence.HIGH if infos else Confidence.MEDIUM
             seen: set[int] = set()
             for (name, arity), clauses in process.callbacks.items():
@@ -682,6 +686,10 @@ class TaskAsyncInGenServer(FileRule):
                         if not _is(call, _ASYNC) or call.node.id in seen or _awaited(call, by_owner):
                             continue
                         seen.add(call.node.id)
+                        if catch_all:
+                            if call.name == "async_nolink" and not downs:
+                                yield self._unnoticed(file, process, call, name, arity, via)
+                            continue
                         outcome = ("crashes the server" if confidence is Confidence.HIGH
                                    else "the default `handle_info/2` logs as unexpected and drops")
                         yield self.finding(
@@ -692,6 +700,15 @@ class TaskAsyncInGenServer(FileRule):
                             confidence=confidence,
                             fix="Use `Task.Supervisor.async_nolink/2` and add `handle_info({ref, result}, state)` "
                                 "and `handle_info({:DOWN, ref, :process, _, _}, state)` clauses.")
+
+    def _unnoticed(self, file: ParsedFile, process: Process, call: Call, name: str, arity: int, via: str) -> Finding:
+        return self.finding(
+            file.path, file.span(call.node),
+            f"`{_shown(call)}` in `{name}/{arity}` of `{process.module.name}`{via} is never awaited and its "
+            "reply and `:DOWN` message fall into the catch-all `handle_info/2` clause: a failed task goes unnoticed.",
+            confidence=Confidence.LOW,
+            fix="Handle `{:DOWN, ref, :process, _, reason}` for the task, or start it with "
+                "`Task.Supervisor.start_child/2` when its result is not needed.")
 
 
 def _takes_replies(process: Process) -> bool:
@@ -1014,7 +1031,7 @@ def _never_called(clause: Clause, expected: dict[str, set[int]]) -> tuple[str, s
         return None
     for name in sorted(_ARITY_CHECKED & expected.keys()):
         if answers & expected[name] and _edit_distance(clause.name, name) <= 2:
-            wanted = f"`{name}/{clause.arity}`"
+            wanted = f"`{name}/{max(answers & expected[name])}`"
             return f"is never called by its behaviour: did you mean {wanted}?", wanted
     return None
 
