@@ -25,6 +25,9 @@ def test_project_section_names_the_stack_and_pins():
     assert deps["phoenix"] == {"name": "phoenix", "version": "1.7.21", "direct": True}
     assert deps["mint"]["direct"] is False  # locked, but brought in by another dependency
     assert "config/runtime.exs" in project["config_files"]
+    assert project["config_by_env"]["all"] == ["config/config.exs"]
+    assert project["config_by_env"]["prod"] == ["config/prod.exs"]
+    assert project["elixir"] == "~> 1.15"
 
 
 def test_supervision_tree_keeps_start_order():
@@ -43,6 +46,8 @@ def test_routes_processes_schemas_and_jobs():
     assert routes[("resources", "/orders")]["target"] == "ShopWeb.OrderController"
     (cache,) = doc["processes"]
     assert (cache["module"], cache["clients"]) == ("Shop.Inventory.StockCache", ["Shop.Workers.SyncSupplierPrices"])
+    assert cache["call_sites"] == [{"function": "refresh/1", "caller": "Shop.Workers.SyncSupplierPrices.perform/1",
+                                    "path": "lib/shop/workers/sync_supplier_prices.ex", "line": 50}]
     products = next(s for s in doc["schemas"] if s["table"] == "products")
     assert {"name": "price_cents", "type": ":integer"} in products["fields"]
     assert {"kind": "belongs_to", "name": "category", "related": "Shop.Catalog.Category"} in products["associations"]
@@ -56,6 +61,18 @@ def test_nested_supervisors_are_expanded_in_place():
     workers = trees["Demo.NestedApplication"]["children"][0]
     assert workers["module"] == "Demo.Workers"
     assert [c["module"] for c in workers["tree"]["children"]] == ["Demo.PriceCache", "Task.Supervisor"]
+
+
+def test_children_started_at_runtime_hang_under_their_dynamic_supervisor():
+    doc = json.loads(run_cli("map", str(FIXTURES / "apps" / "otp_supervision"), "-f", "json", "--no-cache").stdout)
+    starts = {(s["supervisor"], s["child"]): s for s in doc["dynamic_starts"]}
+    assert starts[("Demo.DeviceSupervisor", "Demo.DeviceSession")]["keyed"] is True
+    assert starts[("Demo.GameSupervisor", "Demo.Game")]["caller"] == "Demo.Games.start_game/1"
+    legacy = next(t for t in doc["supervision"] if t["supervisor"] == "Demo.LegacyApplication")
+    games = next(c for c in legacy["children"] if c["options"].get("name") == "Demo.GameSupervisor")
+    assert games["started_dynamically"] == ["Demo.Game"]
+    diagram = run_cli("map", str(FIXTURES / "apps" / "otp_supervision"), "-f", "mermaid", "--no-cache").stdout
+    assert '-.-> ' in diagram and 'Demo.Game (dynamic)' in diagram
 
 
 def test_markdown_and_mermaid_show_the_diagrams(tmp_path):
@@ -97,8 +114,10 @@ def test_an_umbrella_maps_every_app():
     result = run_cli("map", str(umbrella), "-f", "json", "--no-cache")
     doc = json.loads(result.stdout)
     assert doc["project"]["layout"] == "umbrella"
-    assert doc["project"]["apps"] == [{"name": "store", "path": "apps/store"},
-                                      {"name": "store_web", "path": "apps/store_web"}]
+    assert doc["project"]["apps"] == [{"name": "store", "path": "apps/store", "elixir": "~> 1.16"},
+                                      {"name": "store_web", "path": "apps/store_web", "elixir": None}]
+    assert doc["project"]["elixir"] == "~> 1.16"  # the first app that states one
+    assert doc["project"]["repo_adapters"] == {"Store.Repo": "Ecto.Adapters.Postgres"}
     assert "store" not in {d["name"] for d in doc["project"]["deps"]}  # an `in_umbrella` sibling, not a dependency
     assert {t["supervisor"]: [c["module"] for c in t["children"]] for t in doc["supervision"]} == {
         "Store.Application": ["Store.Repo", "Oban", "Store.Carts"],

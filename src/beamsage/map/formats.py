@@ -26,13 +26,16 @@ def render_markdown(doc: Map) -> str:
     project = doc["project"]
     lines = [f"# {project['name']}: architecture", ""]
     frameworks = ", ".join(project["frameworks"]) or "none detected"
-    lines += [f"- Layout: {project['layout']} ({len(project['apps'])} app(s))", f"- Built with: {frameworks}",
-              f"- Repos: {', '.join(project['repos']) or 'none'}",
-              f"- Direct dependencies: {sum(1 for d in project['deps'] if d['direct'])}", ""]
-    lines += _section("Supervision tree", _fenced(supervision_diagram(doc)))
-    lines += _section("Processes", _table(["Module", "Kind", "Registered as", "Called by"], [
+    repos = [f"{repo} ({adapter})" if adapter else repo for repo, adapter in project["repo_adapters"].items()]
+    lines += [f"- Layout: {project['layout']} ({len(project['apps'])} app(s))",
+              f"- Elixir: {project['elixir'] or 'not stated'}", f"- Built with: {frameworks}",
+              f"- Repos: {', '.join(repos) or 'none'}",
+              f"- Direct dependencies: {sum(1 for d in project['deps'] if d['direct'])}",
+              f"- Config: {_config(project['config_by_env'])}", ""]
+    lines += _section("Supervision tree", _fenced(supervision_diagram(doc)) + _dynamic_table(doc["dynamic_starts"]))
+    lines += _section("Processes", _table(["Module", "Kind", "Registered as", "Called from"], [
         [p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed",
-         ", ".join(p["clients"])] for p in doc["processes"]]))
+         _call_sites(p)] for p in doc["processes"]]))
     lines += _section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
         [r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "",
          " ".join(r["pipelines"]) + (f" (live_session {r['live_session']})" if r["live_session"] else "")]
@@ -55,6 +58,28 @@ def render_markdown(doc: Map) -> str:
         for t in doc["pubsub"]]))
     lines += _section("Conventions", _conventions(doc["conventions"]))
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _config(by_env: Map) -> str:
+    return "; ".join(f"{env}: {', '.join(paths)}" for env, paths in by_env.items()) or "none"
+
+
+def _dynamic_table(starts: list[Map]) -> list[str]:
+    rows = [[s["supervisor"] or "(a variable)", s["child"] or "?", f"`{s['caller']}`",
+             f"{s['path']}:{s['line']}" + (" (one per key)" if s["keyed"] else "")] for s in starts]
+    table = _table(["Dynamic supervisor", "Child", "Started by", "Where"], rows)
+    return ["Children started at runtime:", "", *table] if table else []
+
+
+_MAX_SITES = 3
+
+
+def _call_sites(process: Map) -> str:
+    """The first few client calls (`refresh/1` from `Worker.perform/1`, file:line); the count of the rest."""
+    sites = process["call_sites"]
+    shown = [f"`{s['function']}` from `{s['caller']}` ({s['path']}:{s['line']})" for s in sites[:_MAX_SITES]]
+    more = [f"{len(sites) - _MAX_SITES} more"] if len(sites) > _MAX_SITES else []
+    return "<br>".join(shown + more)
 
 
 def _conventions(conventions: Map) -> list[str]:
@@ -86,11 +111,21 @@ def _tree_lines(tree: Map, lines: list[str]) -> None:
     for index, child in enumerate(tree["children"], 1):
         name = child["module"] or child["spec"]
         node = _node_id(f"{tree['supervisor']}.{index}.{name}")
-        label = f"{index}. {name}" + (" (conditional)" if child["conditional"] else "")
+        label = f"{index}. {_child_label(child)}" + (" (conditional)" if child["conditional"] else "")
         lines.append(f'  {parent} --> {node}["{_escape(label)}"]')
         if "tree" in child:
             lines.append(f"  {node} --> {_node_id(child['tree']['supervisor'])}")
             _tree_lines(child["tree"], lines)
+        for started in child.get("started_dynamically", ()):  # dashed: started at runtime, not at boot
+            dynamic = _node_id(f"{tree['supervisor']}.{index}.{name}.dynamic.{started}")
+            lines.append(f'  {node} -.-> {dynamic}["{started} (dynamic)"]')
+
+
+def _child_label(child: Map) -> str:
+    """`DynamicSupervisor (Demo.RoomSupervisor)`: a library child is told apart by the name it registers."""
+    name = child["module"] or child["spec"]
+    registered = child["options"].get("name")
+    return f"{name} ({registered})" if registered and registered != name else name
 
 
 def context_graph(doc: Map) -> str:
@@ -176,11 +211,15 @@ def _dot_tree_nodes(doc: Map, edges: list[str]) -> list[str]:
         for index, child in enumerate(tree["children"], 1):
             name = child["module"] or child["spec"]
             node = _dot(f"{tree['supervisor']} {index} {name}")
-            nodes.append(f"    {node} [label={_quote(f'{index}. {name}')}];")
+            nodes.append(f"    {node} [label={_quote(f'{index}. {_child_label(child)}')}];")
             edges.append(f"  {parent} -> {node};")
             if "tree" in child and depth < 8:
                 edges.append(f"  {node} -> {_dot(child['tree']['supervisor'])};")
                 walk(child["tree"], depth + 1)
+            for started in child.get("started_dynamically", ()):
+                dynamic = _dot(f"{tree['supervisor']} {index} {started}")
+                nodes.append(f"    {dynamic} [label={_quote(f'{started} (dynamic)')}, style=dashed];")
+                edges.append(f"  {node} -> {dynamic} [style=dashed];")
 
     for tree in doc["supervision"]:
         walk(tree, 0)

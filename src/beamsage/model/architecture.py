@@ -10,6 +10,7 @@ that AI agents read) renders the same content.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "schema": MAP_SCHEMA,
         "project": summary,
         "supervision": _supervision(project),
+        "dynamic_starts": _dynamic_starts(project),
         "processes": _processes(project),
         "routes": _routes(project),
         "endpoints": _endpoints(project),
@@ -60,24 +62,76 @@ def _project(project: Project) -> dict[str, Any]:
     lock = read_lock(layout.root / "mix.lock")
     locked = {dep.name: dep.version for dep in lock.deps} if lock is not None else {}
     names = sorted(declared | set(locked))
+    requirements = {app.name: read_mix_project(layout.root / app.join("mix.exs")).elixir for app in layout.apps}
     return {
         "name": layout.root.name,
         "layout": layout.kind,
-        "apps": [{"name": app.name, "path": app.path} for app in apps],
+        "elixir": next((req for req in requirements.values() if req), None),
+        "apps": [{"name": app.name, "path": app.path, "elixir": requirements.get(app.name)} for app in apps],
         "frameworks": sorted({_FRAMEWORKS[name] for name in names if name in _FRAMEWORKS}),
         "deps": [{"name": name, "version": locked.get(name), "direct": name in declared} for name in names],
         "repos": sorted(name for name, (_, module) in project.modules.items() if "repo" in module.kinds),
+        "repo_adapters": _repo_adapters(project),
         "config_files": sorted(path for path, facts in project.files.items() if "config" in facts.kinds),
+        "config_by_env": _config_by_env(project),
     }
+
+
+_ADAPTER = re.compile(r"\badapter:\s*([A-Z][\w.]*)")
+
+
+def _repo_adapters(project: Project) -> dict[str, str | None]:
+    """Each repo's `adapter:` from its `use Ecto.Repo` options (cached as written; an alias is expanded)."""
+    found: dict[str, str | None] = {}
+    for name, (_, module) in sorted(project.modules.items()):
+        if "repo" not in module.kinds:
+            continue
+        written = next((match.group(1) for use in module.uses if use.module == "Ecto.Repo"
+                        and (match := _ADAPTER.search(use.argument or ""))), None)
+        found[name] = _expand_alias(written, dict(module.aliases)) if written else None
+    return found
+
+
+def _expand_alias(written: str, aliases: dict[str, str]) -> str:
+    head, dot, rest = written.partition(".")
+    return aliases.get(head, head) + dot + rest
+
+
+def _config_by_env(project: Project) -> dict[str, list[str]]:
+    """Config files by the environment they apply to: `config.exs` to all, `runtime.exs` at boot, `dev.exs`..."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(path for path, facts in project.files.items() if "config" in facts.kinds):
+        stem = Path(path).stem
+        env = {"config": "all", "runtime": "runtime"}.get(stem, stem)
+        found.setdefault(env, []).append(path)
+    return found
 
 
 # -- supervision ----------------------------------------------------------------------------------
 
 
 def _supervision(project: Project) -> list[dict[str, Any]]:
-    """Each application's tree, with nested supervisors expanded in place."""
+    """Each application's tree, with nested supervisors expanded in place and, on each dynamic supervisor,
+    the children started under it at runtime."""
     trees = {tree.supervisor: (path, tree) for path, facts in project.files.items() for tree in facts.supervision}
-    return [_tree(path, tree, trees, 0) for path, tree in trees.values() if tree.kind == "application"]
+    found = [_tree(path, tree, trees, 0) for path, tree in trees.values() if tree.kind == "application"]
+    started: dict[str, set[str]] = {}
+    for start in _dynamic_starts(project):
+        if start["supervisor"] and start["child"]:
+            started.setdefault(start["supervisor"], set()).add(start["child"])
+    for tree in found:
+        _mark_started(tree, started)
+    return found
+
+
+def _mark_started(tree: dict[str, Any], started: dict[str, set[str]]) -> None:
+    """A child registered as `Demo.GameSupervisor` (by `name:` or by its own module) gets what is started under it."""
+    for child in tree["children"]:
+        registered = child["options"].get("name") or child["module"]
+        if registered in started:
+            child["started_dynamically"] = sorted(started[registered])
+        if "tree" in child:
+            _mark_started(child["tree"], started)
 
 
 def _tree(path: str, tree: SupervisionFacts, trees: dict[str, tuple[str, SupervisionFacts]],
@@ -96,20 +150,47 @@ def _child(path: str, child: ChildFacts, trees: dict[str, tuple[str, Supervision
     return node
 
 
+def _dynamic_starts(project: Project) -> list[dict[str, Any]]:
+    """Where children are started at runtime: `DynamicSupervisor.start_child` sites, by supervisor."""
+    found = []
+    for path, facts in project.files.items():
+        for start in facts.dynamic.start_children if facts.dynamic else ():
+            found.append({"supervisor": start.supervisor or None, "child": start.child or None,
+                          "caller": f"{start.module}.{start.function}/{start.arity}", "path": path,
+                          "line": start.line, "keyed": start.keyed})
+    return sorted(found, key=lambda s: (s["path"], s["line"]))
+
+
 # -- processes ------------------------------------------------------------------------------------
 
 
 def _processes(project: Project) -> list[dict[str, Any]]:
     found = []
     clients = _clients(project)
+    sites = _call_sites(project)
     for path, facts in project.files.items():
         for process in facts.otp.processes if facts.otp else ():
             if {"live_view", "live_component", "channel", "application", "oban_worker"} & set(process.kinds):
                 continue  # listed with the routes, the tree and the jobs
             found.append({"module": process.module, "kinds": list(process.kinds), "path": path,
                           "name": process.name or None, "naming": process.name_kind,
-                          "clients": sorted(clients.get(process.module, ()))})
+                          "clients": sorted(clients.get(process.module, ())),
+                          "call_sites": sites.get(process.module, [])})
     return sorted(found, key=lambda p: p["module"])
+
+
+def _call_sites(project: Project) -> dict[str, list[dict[str, Any]]]:
+    """Per module, where other modules call its functions (a process's client API), in path and line order."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for (module, name, arity), callers in project.calls.callers_of.items():
+        for caller, site in callers:
+            by = caller.function
+            if module is not None and by.module not in (None, module):
+                found.setdefault(module, []).append({"function": f"{name}/{arity}", "path": caller.path,
+                                                     "line": site.line, "caller": f"{by.module}.{by.name}/{by.arity}"})
+    for sites in found.values():
+        sites.sort(key=lambda s: (s["path"], s["line"]))
+    return found
 
 
 def _clients(project: Project) -> dict[str, set[str]]:

@@ -21,6 +21,7 @@ class MixProject:
     apps_path: str | None = None
     elixirc_paths: tuple[str, ...] = ("lib",)
     deps: tuple[str, ...] = ()
+    elixir: str | None = None  # the `elixir: "~> 1.15"` requirement, as written
 
 
 def read_mix_project(path: Path) -> MixProject:
@@ -38,7 +39,8 @@ def read_mix_project(path: Path) -> MixProject:
     apps_path = string_value(settings.get("apps_path"))
     paths = _elixirc_paths(settings.get("elixirc_paths"), outline)
     deps = _deps(settings.get("deps"), outline)
-    return MixProject(app=app, apps_path=apps_path, elixirc_paths=paths or ("lib",), deps=deps)
+    return MixProject(app=app, apps_path=apps_path, elixirc_paths=paths or ("lib",), deps=deps,
+                      elixir=string_value(settings.get("elixir")))
 
 
 def _keyword_list(body):
