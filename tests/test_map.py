@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -185,3 +186,63 @@ def test_live_routes_name_their_live_session():
     sessions = {r["live_session"] for r in json.loads(result.stdout)["routes"] if r["verb"] == "live"}
     assert "default" in sessions
     assert {r["live_session"] for r in shop_map()["routes"]} == {None}
+
+
+def shop_html(tmp_path) -> str:
+    out = tmp_path / "map.html"
+    result = run_cli("map", str(SHOP), "-f", "html", "-o", str(out), "--no-cache")
+    assert result.returncode == 0 and result.stderr == "", result.stderr
+    return out.read_text()
+
+
+def test_html_is_one_page_that_loads_nothing_from_outside(tmp_path):
+    import re
+
+    page = shop_html(tmp_path)
+    assert not re.search(r"""<(script|link|img|iframe)[^>]+(src|href)=["']?(https?:)?//""", page)
+    assert page.count('<pre class="mermaid">') == 3  # supervision tree, context graph, ERD
+    assert "<script>" in page and "mermaid.initialize" in page
+
+
+def test_html_links_findings_and_map_both_ways(tmp_path):
+    page = shop_html(tmp_path)
+    # the StockCache process row counts its file's finding and links to it...
+    row = page[page.index("<td>Shop.Inventory.StockCache</td>"):]
+    row = row[:row.index("</tr>")]
+    assert '<a href="#file-lib-shop-inventory-stock-cache-ex">1</a>' in row
+    # ...and that file's findings (OTP.HeavyInit) link back to the row
+    anchor = page.index('<h3 id="file-lib-shop-inventory-stock-cache-ex">')
+    findings = page[anchor:page.index("</ul>", anchor)]
+    assert "OTP.HeavyInit" in findings and 'href="#processes-0-1">Processes: Shop.Inventory.StockCache</a>' in findings
+    assert 'id="processes-0-1"' in page
+
+
+def _chromium() -> str | None:
+    import shutil
+
+    found = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if found is None and os.environ.get("BEAMSAGE_REQUIRE_BROWSER"):
+        pytest.fail("BEAMSAGE_REQUIRE_BROWSER is set but no chromium is installed")
+    return found
+
+
+def test_html_diagrams_render_offline_in_headless_chromium(tmp_path):
+    import subprocess
+
+    browser = _chromium()
+    if browser is None:
+        pytest.skip("chromium is not installed (CI installs it)")
+    page = tmp_path / "map.html"
+    page.write_text(shop_html(tmp_path))
+    # No network: a proxy that does not exist makes any outside request fail, so the diagrams must be drawn
+    # from the inlined script alone.
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9", "--virtual-time-budget=30000"]
+    dom = subprocess.run([browser, *flags, "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120).stdout
+    assert 'data-diagrams="rendered"' in dom
+    assert dom.count('<svg id="mermaid') == 3 and 'aria-roledescription="er"' in dom
+    assert 'aria-roledescription="error"' not in dom  # what Mermaid draws for a diagram it cannot parse
+    shot = tmp_path / "map.png"
+    subprocess.run([browser, *flags, "--window-size=1200,2400", f"--screenshot={shot}", page.as_uri()],
+                   capture_output=True, timeout=120)
+    assert shot.stat().st_size > 50_000  # a drawn page, not a blank one

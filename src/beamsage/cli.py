@@ -22,10 +22,12 @@ from .engine.config import ConfigError, load_config
 from .engine.pipeline import load_project
 from .engine.pipeline import review as run_review
 from .map import FORMATS as MAP_FORMATS
+from .map.html import render_html
 from .model.architecture import build_map
 from .model.layout import ProjectError, discover
 from .model.metrics import quality_metrics
 from .review.formats import FORMATS
+from .review.formats.json import finding_json
 from .review.report import Report, repo_prefix
 from .rules import Confidence, Severity, all_rules, get_rule, is_known_rule_name
 from .util import write_atomic
@@ -137,8 +139,9 @@ def review(path, format_, output, fail_on, min_confidence, select, ignore, exclu
 
 @cli.command("map")
 @click.argument("path", default=".", type=click.Path(path_type=Path))
-@click.option("--format", "-f", "format_", type=click.Choice(sorted(MAP_FORMATS)), default="markdown",
-              show_default=True, help="Output format.")
+@click.option("--format", "-f", "format_", type=click.Choice(sorted([*MAP_FORMATS, "html"])), default="markdown",
+              show_default=True, help="Output format. `html` is one self-contained page with the diagrams drawn "
+              "and the review's findings linked to the map.")
 @click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
               help="Write the map to FILE (atomically) instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
@@ -152,8 +155,12 @@ def map_(path, format_, output, config_path, no_cache, jobs) -> None:
         config = load_config(layout.root, config_path)
     except (ProjectError, ConfigError) as err:
         raise UserError(str(err)) from None
-    project = load_project(layout, config, cache=Cache(None if no_cache else default_cache_dir()), jobs=jobs)
-    rendered = MAP_FORMATS[format_](build_map(project))
+    cache = Cache(None if no_cache else default_cache_dir())
+    if format_ == "html":  # the page links the review's findings to the map, so it runs the review too
+        result = run_review(layout, config, cache=cache, jobs=jobs)
+        rendered = render_html(build_map(result.project), [finding_json(f) for f in result.findings])
+    else:
+        rendered = MAP_FORMATS[format_](build_map(load_project(layout, config, cache=cache, jobs=jobs)))
     if output is None:
         click.echo(rendered, nl=False)
         return

@@ -209,6 +209,7 @@ def _clients(project: Project) -> dict[str, set[str]]:
 def _routes(project: Project) -> list[dict[str, Any]]:
     """Every route of every router, like `mix phx.routes`: verb, full path, target, action, pipelines."""
     found = []
+    homes = {name: facts.path for name, (facts, _) in project.modules.items()}
     for path, facts in project.files.items():
         if "router" not in facts.kinds:
             continue
@@ -218,6 +219,7 @@ def _routes(project: Project) -> list[dict[str, Any]]:
         for module in parsed.modules_of("router"):
             for route in router_of(parsed.outline, module).routes:
                 found.append({"verb": route.verb, "path": route.full_path(), "target": route.target,
+                              "target_path": homes.get(route.target or ""),
                               "action": route.action, "pipelines": route.pipes(), "router": module.name,
                               "live_session": route.live_session(), "line": route.node.start_point[0] + 1})
     return found

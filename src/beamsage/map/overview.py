@@ -1,0 +1,131 @@
+"""The map as an overview a new team member reads: titled sections of bullets, tables and diagrams.
+
+Markdown and HTML render these same sections, so the two never drift apart.
+Cell text marks code with backticks and line breaks with newlines; each
+renderer turns them into its own markup.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Union
+
+from .diagrams import context_graph, erd, supervision_diagram
+
+Map = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Bullets:
+    items: list[str]
+
+
+@dataclass(frozen=True)
+class Note:
+    text: str
+
+
+@dataclass(frozen=True)
+class Diagram:
+    mermaid: str
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    homes: list[str | None] = field(default_factory=list)  # each row's source file, to link its findings
+
+
+Block = Union[Bullets, Note, Diagram, Table]
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    blocks: list[Block]
+
+
+def overview(doc: Map) -> list[Section]:
+    jobs = doc["jobs"]
+    return [
+        Section("Project", [Bullets(_project(doc["project"]))]),
+        Section("Supervision tree", _diagram(supervision_diagram(doc)) + _dynamic_starts(doc["dynamic_starts"])),
+        Section("Processes", _table(["Module", "Kind", "Registered as", "Called from"], [
+            ([p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed",
+              _call_sites(p)], p["path"]) for p in doc["processes"]])),
+        Section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
+            ([r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "",
+              " ".join(r["pipelines"]) + (f" (live_session {r['live_session']})" if r["live_session"] else "")],
+             r["target_path"]) for r in doc["routes"]])),
+        Section("Sockets and channels", _table(["Endpoint", "Socket", "Module", "Channels"], [
+            ([endpoint["module"], socket["path"] or "", socket["module"] or "",
+              ", ".join(f"{c['topic']} -> {c['channel']}" for c in socket["channels"])], endpoint["path"])
+            for endpoint in doc["endpoints"] for socket in endpoint["sockets"]])),
+        Section("Contexts", _table(["Context", "Public functions", "Schemas"], [
+            ([c["module"], str(len(c["functions"])), ", ".join(c["schemas"])], c["path"]) for c in doc["contexts"]])
+            + _diagram(context_graph(doc))),
+        Section("Data", _diagram(erd(doc)) + _table(["Schema", "Table", "Fields", "Associations"], [
+            ([s["module"], s["table"] or "(embedded)", str(len(s["fields"])),
+              ", ".join(f"{a['kind']} :{a['name']}" for a in s["associations"])], s["path"]) for s in doc["schemas"]])
+            + _table(["Table (from migrations)", "Columns", "Indexes"], [
+            ([t["name"] + ("" if t["certain"] else " (uncertain)"), str(len(t["columns"])), str(len(t["indexes"]))],
+             t["migrations"][-1] if t["migrations"] else None) for t in doc["tables"]])),
+        Section("Jobs", _table(["Worker", "Queue"], [([w["module"], w["queue"] or "?"], w["path"])
+                                                     for w in jobs["workers"]])
+                + ([Note(f"Queues started: {', '.join(jobs['queues'])}")] if jobs["queues"] else [])),
+        Section("PubSub topics", _table(["Topic", "Subscribers", "Messages sent"], [
+            ([t["topic"], ", ".join(t["subscribers"]), ", ".join(f"`{b['message']}`" for b in t["broadcasts"])], None)
+            for t in doc["pubsub"]])),
+        Section("Conventions", [Bullets(_conventions(doc["conventions"]))]),
+    ]
+
+
+def _project(project: Map) -> list[str]:
+    repos = [f"{repo} ({adapter})" if adapter else repo for repo, adapter in project["repo_adapters"].items()]
+    config = "; ".join(f"{env}: {', '.join(paths)}" for env, paths in project["config_by_env"].items())
+    return [f"Layout: {project['layout']} ({len(project['apps'])} app(s))",
+            f"Elixir: {project['elixir'] or 'not stated'}",
+            f"Built with: {', '.join(project['frameworks']) or 'none detected'}",
+            f"Repos: {', '.join(repos) or 'none'}",
+            f"Direct dependencies: {sum(1 for d in project['deps'] if d['direct'])}",
+            f"Config: {config or 'none'}"]
+
+
+def _dynamic_starts(starts: list[Map]) -> list[Block]:
+    rows = [([s["supervisor"] or "(a variable)", s["child"] or "?", f"`{s['caller']}`",
+              f"{s['path']}:{s['line']}" + (" (one per key)" if s["keyed"] else "")], s["path"]) for s in starts]
+    return [Note("Children started at runtime:"), *_table(["Dynamic supervisor", "Child", "Started by", "Where"], rows)
+            ] if rows else []
+
+
+_MAX_SITES = 3
+
+
+def _call_sites(process: Map) -> str:
+    """The first few client calls (`refresh/1` from `Worker.perform/1`, file:line); the count of the rest."""
+    sites = process["call_sites"]
+    shown = [f"`{s['function']}` from `{s['caller']}` ({s['path']}:{s['line']})" for s in sites[:_MAX_SITES]]
+    more = [f"{len(sites) - _MAX_SITES} more"] if len(sites) > _MAX_SITES else []
+    return "\n".join(shown + more)
+
+
+def _conventions(conventions: Map) -> list[str]:
+    docs = conventions["docs"]
+    shares = ", ".join(f"`@{name}` {_percent(docs[name])}" for name in ("doc", "spec", "moduledoc"))
+    return [f"Checks: {', '.join(conventions['tools']) or 'none configured'}",
+            f"Tests: {', '.join(conventions['case_templates'] + conventions['test_libraries']) or 'plain ExUnit'}",
+            f"Fixture modules: {', '.join(conventions['fixture_modules']) or 'none'}",
+            f"Documented: {shares}"]
+
+
+def _percent(share: float | None) -> str:
+    return "n/a" if share is None else f"{round(share * 100)}%"
+
+
+def _table(header: list[str], rows: list[tuple[list[str], str | None]]) -> list[Block]:
+    return [Table(header, [cells for cells, _ in rows], [home for _, home in rows])] if rows else []
+
+
+def _diagram(mermaid: str) -> list[Block]:
+    return [Diagram(mermaid)] if mermaid else []
