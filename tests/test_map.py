@@ -246,3 +246,45 @@ def test_html_diagrams_render_offline_in_headless_chromium(tmp_path):
     subprocess.run([browser, *flags, "--window-size=1200,2400", f"--screenshot={shot}", page.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.stat().st_size > 50_000  # a drawn page, not a blank one
+
+
+def test_telemetry_events_with_emitters_handlers_and_metrics():
+    doc = json.loads(run_cli("map", str(FIXTURES / "map_umbrella"), "-f", "json", "--no-cache").stdout)
+    events = {e["event"]: e for e in doc["telemetry"]}
+    # a span's prefix gives three events; `prefix ++ [:done]` is built at run time and left out
+    assert set(events) == {"phoenix.endpoint.stop", "store.import.start", "store.import.stop",
+                           "store.import.exception", "store.import.item"}
+    assert events["store.import.stop"]["emitted"] == [
+        {"where": "Store.Importer.import_rows/1", "path": "apps/store/lib/store/importer.ex", "line": 11, "span": True}]
+    assert [h["handler"] for h in events["store.import.exception"]["handlers"]] == ["&StoreWeb.ImportLog.handle_event/4"]
+    item = events["store.import.item"]  # emitted through a module attribute, read by two metrics
+    assert item["emitted"][0]["where"] == "Store.Importer.import_row/1"
+    assert [m["metric"] for m in item["metrics"]] == ["counter price", "sum price"]
+    assert events["phoenix.endpoint.stop"]["emitted"] == []  # Phoenix emits it
+
+
+def test_error_handling_style_of_the_shipped_code():
+    doc = json.loads(run_cli("map", str(FIXTURES / "map_umbrella"), "-f", "json", "--no-cache").stdout)
+    errors = doc["conventions"]["errors"]
+    assert errors == {"error_tuples": 3, "withs": 1, "raises": 0, "rescues": 0, "bang_functions": 1,
+                      "exceptions": ["Store.Importer.InvalidRow"], "style": "tagged tuples"}
+
+
+def test_exception_style_is_told_apart(tmp_path):
+    from conftest import write
+
+    write(tmp_path, {"mix.exs": 'defmodule A.MixProject do\n  use Mix.Project\n  def project, do: [app: :a]\nend\n',
+                     "lib/a/payments.ex": """defmodule A.Payments do
+  def charge(card) do
+    try do
+      A.Gateway.charge(card)
+    rescue
+      error in A.GatewayError -> raise A.PaymentFailed, error.message
+    end
+  end
+
+  def refund(id), do: if(id, do: A.Gateway.refund(id), else: raise(ArgumentError, "no id"))
+end
+""", "test/a/payments_test.exs": "defmodule A.PaymentsTest do\n  def x, do: {:error, :a} || {:error, :b} || {:error, :c}\nend\n"})
+    errors = json.loads(run_cli("map", str(tmp_path), "-f", "json", "--no-cache").stdout)["conventions"]["errors"]
+    assert (errors["raises"], errors["rescues"], errors["error_tuples"], errors["style"]) == (2, 1, 0, "exceptions")

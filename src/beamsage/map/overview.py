@@ -77,6 +77,10 @@ def overview(doc: Map) -> list[Section]:
         Section("PubSub topics", _table(["Topic", "Subscribers", "Messages sent"], [
             ([t["topic"], ", ".join(t["subscribers"]), ", ".join(f"`{b['message']}`" for b in t["broadcasts"])], None)
             for t in doc["pubsub"]])),
+        Section("Telemetry events", _table(["Event", "Emitted at", "Handlers", "Metrics"], [
+            ([t["event"], _sites(t["emitted"], lambda s: "span " if s["span"] else "") or "outside the project",
+              _sites(t["handlers"], lambda s: f"`{s['handler']}` in "), _sites(t["metrics"], lambda s: f"{s['metric']} in ")],
+             next((s["path"] for s in t["emitted"]), None)) for t in doc["telemetry"]])),
         Section("Conventions", [Bullets(_conventions(doc["conventions"]))]),
     ]
 
@@ -104,10 +108,7 @@ _MAX_SITES = 3
 
 def _call_sites(process: Map) -> str:
     """The first few client calls (`refresh/1` from `Worker.perform/1`, file:line); the count of the rest."""
-    sites = process["call_sites"]
-    shown = [f"`{s['function']}` from `{s['caller']}` ({s['path']}:{s['line']})" for s in sites[:_MAX_SITES]]
-    more = [f"{len(sites) - _MAX_SITES} more"] if len(sites) > _MAX_SITES else []
-    return "\n".join(shown + more)
+    return _sites([{**s, "where": s["caller"]} for s in process["call_sites"]], lambda s: f"`{s['function']}` from ")
 
 
 def _conventions(conventions: Map) -> list[str]:
@@ -116,7 +117,20 @@ def _conventions(conventions: Map) -> list[str]:
     return [f"Checks: {', '.join(conventions['tools']) or 'none configured'}",
             f"Tests: {', '.join(conventions['case_templates'] + conventions['test_libraries']) or 'plain ExUnit'}",
             f"Fixture modules: {', '.join(conventions['fixture_modules']) or 'none'}",
-            f"Documented: {shares}"]
+            f"Documented: {shares}", _errors(conventions["errors"])]
+
+
+def _errors(errors: Map) -> str:
+    exceptions = f"; exceptions defined: {', '.join(errors['exceptions'])}" if errors["exceptions"] else ""
+    return (f"Errors: {errors['style']} ({errors['error_tuples']} `{{:error, _}}`, {errors['withs']} `with`; "
+            f"{errors['raises']} `raise` outside bang functions, {errors['rescues']} `try`/`rescue`; "
+            f"{errors['bang_functions']} bang functions{exceptions})")
+
+
+def _sites(sites: list[Map], prefix) -> str:
+    """`Module.fun/1` (path:line) per site, the first few; the count of the rest."""
+    shown = [f"{prefix(s)}`{s['where']}` ({s['path']}:{s['line']})" for s in sites[:_MAX_SITES]]
+    return "\n".join(shown + ([f"{len(sites) - _MAX_SITES} more"] if len(sites) > _MAX_SITES else []))
 
 
 def _percent(share: float | None) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from ..source.document import Document, Language, decode_source
 from ..source.syntax import module_reference, string_value
+from .errorstyle import verdict
 from .lockfile import read_lock
 from .metrics import contexts, quality_metrics
 from .mixfile import read_mix_project
@@ -47,6 +48,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "tables": _tables(project),
         "jobs": _jobs(project),
         "pubsub": _pubsub(project),
+        "telemetry": _telemetry(project),
         "conventions": _conventions(project, {dep["name"] for dep in summary["deps"] if dep["direct"]}),
     }
 
@@ -342,6 +344,24 @@ def _pubsub(project: Project) -> list[dict[str, Any]]:
     return [topics[name] for name in sorted(topics)]
 
 
+def _telemetry(project: Project) -> list[dict[str, Any]]:
+    """`:telemetry` events written as literals: where each is emitted, the handlers attached, the metrics read."""
+    events: dict[str, dict[str, Any]] = {}
+    lists = {"emit": "emitted", "span": "emitted", "attach": "handlers", "metric": "metrics"}
+    for path, facts in project.files.items():
+        for use in facts.telemetry:
+            event = events.setdefault(use.event, {"event": use.event, "emitted": [], "handlers": [], "metrics": []})
+            site = {"where": use.where, "path": path, "line": use.line}
+            if use.kind == "attach":
+                site["handler"] = use.detail
+            elif use.kind == "metric":
+                site["metric"] = use.detail
+            else:
+                site["span"] = use.kind == "span"
+            event[lists[use.kind]].append(site)
+    return [events[name] for name in sorted(events)]
+
+
 # -- conventions ----------------------------------------------------------------------------------
 
 # Tools a team wires into its checks, by the dependency that brings them.
@@ -367,5 +387,15 @@ def _conventions(project: Project, deps: set[str]) -> dict[str, Any]:
         "case_templates": case_templates,
         "fixture_modules": fixtures,
         "docs": {"doc": quality["doc"], "spec": quality["spec"], "moduledoc": quality["moduledoc"]},
+        "errors": _error_handling(project),
     }
+
+
+def _error_handling(project: Project) -> dict[str, Any]:
+    """The error-handling style of the shipped code: counts, the exception modules, and the dominant style."""
+    styles = [facts.errors for facts in project.files.values() if facts.errors is not None]
+    counts = {name: sum(getattr(style, name) for style in styles)
+              for name in ("error_tuples", "withs", "raises", "rescues", "bang_functions")}
+    return {**counts, "exceptions": sorted(name for style in styles for name in style.exceptions),
+            "style": verdict(counts["error_tuples"] + counts["withs"], counts["raises"] + counts["rescues"])}
 

@@ -14,11 +14,13 @@ from ..source.directives import Directive
 from ..source.document import Span
 from .config import ConfigEntry
 from .components import MarkupFacts
+from .errorstyle import ErrorStyle
 from .ecto.facts import FunctionLoads, MigrationFacts, QueryFacts, SchemaFacts
 from .liveview.facts import LiveViewFacts
 from .metrics import QualityFacts
 from .oban import ObanFacts
 from .supervision import DynamicFacts, SupervisionFacts
+from .telemetry import TelemetryUse
 from .testsuite import TestFacts
 
 
@@ -273,3 +275,5 @@ class FileFacts(msgspec.Struct, frozen=True, gc=False):
     tests: TestFacts | None = None  # test files: length, tests that check nothing, helpers (`model.testsuite`)
     quality: QualityFacts | None = None  # @doc/@spec/@moduledoc/@impl counts per module (`model.metrics`)
     liveview: LiveViewFacts | None = None  # mount effects, live routes, patches, events, forms (`model.liveview`)
+    errors: ErrorStyle | None = None  # error-handling style counts: tagged tuples, `with`, raise (`model.errorstyle`)
+    telemetry: tuple[TelemetryUse, ...] = ()  # `:telemetry` events emitted, handled, measured (`model.telemetry`)

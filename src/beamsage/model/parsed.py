@@ -26,6 +26,7 @@ from .ecto.loads import load_facts
 from .ecto.migrations import migration_facts, migration_version
 from .ecto.queries import query_facts
 from .ecto.schemas import schema_facts
+from .errorstyle import error_style
 from .facts import FileFacts, FunctionFacts, ModuleFacts, SourceIssue, UseFacts
 from .flow import Flow
 from .kinds import module_kinds, path_kinds
@@ -37,6 +38,7 @@ from .supervision import dynamic_facts, pubsub_subscribers, supervision_facts
 from .phoenix.router import web_facts
 from .phoenix_views import html_facts
 from .taint import Sink, sinks, taint_facts
+from .telemetry import telemetry_uses
 from .testsuite import test_facts
 
 _COMMENT_STARTS = ("#", "<%#", "<%!--", "<!--")
@@ -181,6 +183,8 @@ class ParsedFile:
             tests=test_facts(self),
             quality=quality_facts(self),
             liveview=liveview_facts(self),
+            errors=error_style(self),
+            telemetry=telemetry_uses(self),
         )
 
     def _schemas(self):
