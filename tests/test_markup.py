@@ -50,3 +50,45 @@ def test_eex_markup_is_read_around_its_tags():
     assert by_name["img"].attribute("src").dynamic and by_name["img"].value("src") is None
     assert by_name["a"].renders_content and by_name["a"].text == ""
     assert by_name["h3"].parent is by_name["div"] and by_name["h3"].line == 3
+
+
+def test_eex_tags_that_complete_their_own_expression_are_not_block_openers():
+    # `end`, `do` and `->` inside a tag's own `fn ... end` / `if ... do ... end`
+    # must not be read as a block opened or closed across tags.
+    from beamsage.source.document import Language
+
+    code = """<%= for x <- Enum.map(@xs, fn y -> y end) do %>
+  <li>{x}</li>
+<% end %>
+<p><%= if @x do 1 else 2 end %></p>
+<p><%= Enum.map(@xs, fn y -> y end) %></p>
+<td><%= case @unit do
+      :ft -> 1
+      :m -> 2
+    end %></td>
+<%= form_for @cs, "#", fn f -> %>
+  <%= case f.x do %><% {:ok, y} -> %><b>{y}</b><% _ -> %><i>no</i><% end %>
+<% end) %>
+<img src="/y.png" />
+"""
+    file = ParsedFile(Document("lib/app_web/page_html/units.html.heex", code.encode(), Language.HEEX))
+    assert file.syntax_issue() is None
+    assert [e.name for e in file.elements] == ["li", "p", "p", "td", "b", "i", "img"]
+    pieces = [code.encode()[a:b].decode().strip() for t in file.templates for a, b in t.code]
+    assert pieces[0] == "for x <- Enum.map(@xs, fn y -> y end) do"  # the grammar's copy is masked, not the code
+    assert {(c.line, c.name) for c in file.outline.calls} >= {(1, "map"), (5, "map"), (10, "form_for")}
+
+
+def test_sigil_with_complete_eex_expressions_parses():
+    file = ParsedFile(Document("lib/app_web/live/d_live.ex", b'''defmodule AppWeb.DLive do
+  use Phoenix.LiveView
+  def render(assigns) do
+    ~H"""
+    <p><%= if @x do 1 else 2 end %></p>
+    <p><%= Enum.map(@xs, fn y -> y end) %></p>
+    """
+  end
+end
+''', language_for("lib/app_web/live/d_live.ex")))
+    assert file.syntax_issue() is None
+    assert [(e.name, e.line) for e in file.elements] == [("p", 5), ("p", 6)]

@@ -105,6 +105,7 @@ class ComponentUse(msgspec.Struct, frozen=True, gc=False, array_like=True):
     labelled: bool  # its place labels it: inside a `<label>`, or a `<label for>` names its id
     click: bool  # a `phx-click` handler of the page's own (not a caller's, not a flash's dismissal)
     interactive: bool  # a link, button or field inside it
+    hidden: bool = False  # it or an element around it is hidden (`hidden()`): not in the accessibility tree
 
     def value(self, name: str) -> str | None:
         return next((v for k, v in self.values if k == name), None)
@@ -151,9 +152,10 @@ def attr_set(element: Element, name: str) -> bool:
 
 def hidden(element: Element) -> bool:
     """`aria-hidden="true"`, `hidden` or Tailwind's `hidden` class on the element or an ancestor: assistive
-    technology skips it (until a script shows it, which the markup does not tell)."""
+    technology skips it (until a script shows it, which the markup does not tell). A component counts too:
+    these are global HTML attributes, which a component passes to what it renders (`<.link class="hidden">`)."""
     for node in (element, *element.ancestors()):
-        if node.kind != "html":
+        if node.kind == "slot":
             continue
         if (node.value("aria-hidden") or "").lower() == "true" or "hidden" in (node.value("class") or "").split():
             return True
@@ -459,7 +461,8 @@ class _Reader(TemplateCode):
             if element.kind == "component":
                 uses.append(self.use(element, index_of, labels_for, dynamic_for))
             elif element.kind == "html" and element.name in ("button", "a") and not element.spread \
-                    and (element.name == "button" or element.has("href")) and not named_by_attributes(element):
+                    and (element.name == "button" or element.has("href")) and not named_by_attributes(element) \
+                    and not hidden(element):
                 named, inside = content_name(element)
                 if not named and inside:
                     names.append(NameCheck(element.name, *self.span(element),
@@ -489,7 +492,7 @@ class _Reader(TemplateCode):
             values=tuple((k, v) for k in _USE_VALUES if (v := element.value(k)) is not None),
             spread=element.spread, named=named, content=tuple(index_of[id(u)] for u in inside),
             labelled=labelled, click=element.has("phx-click") and not caller_handler(element),
-            interactive=interactive_inside(element),
+            interactive=interactive_inside(element), hidden=hidden(element),
         )
 
     def span(self, element: Element) -> tuple[int, int, int, int]:

@@ -2,9 +2,11 @@
 
 A test module is a module of a file under `test/` (not `test/support/`) that
 `use`s `ExUnit.Case` or a case template (`MyApp.DataCase`, `MyAppWeb.ConnCase`,
-anything named `*Case`). Its tests are the `test`/`feature`/`property` calls
-with a body; `test "name"` without one is ExUnit's "not implemented" marker
-and is left alone.
+anything named `*Case`), or that `use`s some other module and writes tests
+(`test` is ExUnit's macro, so what it `use`s is a case template however it is
+named: `use MyAppWeb.ConnCase.Browser, async: true`). Its tests are the
+`test`/`feature`/`property` calls with a body; `test "name"` without one is
+ExUnit's "not implemented" marker and is left alone.
 
 What counts as checking something, the way ExUnit users write it:
 
@@ -236,8 +238,12 @@ class TestSuite:
 
     def _find_tests(self) -> None:
         by_module: dict[int, TestModule] = {}
+        unnamed: set[int] = set()  # modules whose case template is not named like one: kept if they have tests
         for module in self.file.outline.modules:
             use = next((u for u in module.uses if _is_case(u.module)), None)
+            if use is None and module.uses:
+                use = _template_use(module.uses)
+                unnamed.add(id(module))
             if use is not None:
                 by_module[id(module)] = TestModule(module, use, [])
         if not by_module:
@@ -249,6 +255,7 @@ class TestSuite:
             test = _test_case(call, found.module if found else None) if found else None
             if test is not None:
                 found.tests.append(test)
+        by_module = {key: found for key, found in by_module.items() if key not in unnamed or found.tests}
         self.modules = list(by_module.values())
         self._by_module = by_module
 
@@ -283,6 +290,12 @@ class TestSuite:
 
 def _is_case(module: str) -> bool:
     return module == "ExUnit.Case" or module.endswith("Case") or module.startswith("Wallaby.Feature")
+
+
+def _template_use(uses: list[Use]) -> Use:
+    """The `use` that brings ExUnit into a module writing tests, when no `use` is named like a case: the one
+    given `async:` (only `ExUnit.Case` takes it), else the first."""
+    return next((u for u in uses if u.argument and re.search(r"\basync:", u.argument)), uses[0])
 
 
 def _test_case(call: Call, module: ModuleDef | None) -> TestCase | None:

@@ -52,6 +52,7 @@ NON_INTERACTIVE = frozenset({
 _STATIC_ASSET = re.compile(r"""^\s*(?:~p["'](/[^"'#]*)["']|(?:Routes\.)?static_path\([^)]*["'](/[^"']*)["']\s*\))\s*$""")
 _FLASH = re.compile(r"\b(?:Phoenix\.Flash\.get|live_flash|get_flash)\s*\(|@flash\s*\[")
 _LIVE_ROLES = frozenset({"alert", "status", "log"})
+_OPERABLE = frozenset({"a", "button", "input", "select", "textarea", "summary"})
 
 
 def _judged(file: ParsedFile) -> bool:
@@ -87,10 +88,11 @@ def _tag(element: Element, *attributes: str) -> str:
 
 
 def _uses(project: Project) -> Iterator[tuple[Components, str, ComponentUse, ComponentFacts]]:
-    """Every component use the project defines the component of, with that definition."""
+    """Every component use the project defines the component of, with that definition (hidden uses are not
+    in the accessibility tree, so not judged)."""
     found = components(project)
     for path, use in found.all_uses():
-        if use.spread:
+        if use.spread or use.hidden:
             continue
         component = found.resolve(path, use)
         if component is not None and component.renderings:
@@ -110,7 +112,8 @@ class ImageWithoutAlt(FileRule):
 
     ## What it finds
 
-    `<img>` tags with no `alt`, `aria-label` or `aria-labelledby` and no
+    `<img>` tags with no `alt`, `aria-label`, `aria-labelledby` or `title`
+    (browsers and screen readers fall back to it for the name) and no
     `role="presentation"`, and uses of the project's components that render
     such an image when the use gives no `alt` either. `alt=""` is fine: it
     marks a decorative image. Images whose source is the app's own static
@@ -150,7 +153,7 @@ class ImageWithoutAlt(FileRule):
         for element in file.elements:
             if element.kind != "html" or element.name != "img" or element.spread or element.has("alt"):
                 continue
-            if any(attr_set(element, n) for n in ("aria-label", "aria-labelledby")) or \
+            if any(attr_set(element, n) for n in ("aria-label", "aria-labelledby", "title")) or \
                     (element.value("role") or "").lower() in ("presentation", "none") or hidden(element):
                 continue
             confidence, what = _image_source(element)
@@ -161,16 +164,19 @@ class ImageWithoutAlt(FileRule):
 
     def check_project(self, project: Project) -> Iterable[Finding]:
         for found, path, use, component in _uses(project):
-            if "alt" in use.attrs or not all(r.target == "img" and "alt" not in r.attrs
+            if "alt" in use.attrs or not all(r.target == "img" and not _IMAGE_NAMES & set(r.attrs)
                                               for r in component.renderings):
                 continue
             given = set(use.attrs) - set(component.declared)
-            if any(r.rest for r in component.renderings) and given & {"aria-label", "aria-labelledby"}:
+            if any(r.rest for r in component.renderings) and given & {"aria-label", "aria-labelledby", "title"}:
                 continue
             message = (f"`<{use.name}>` renders an `<img>` without `alt` ({_where(component)}) and this use gives "
                        "none: screen readers announce the file name instead of what the image shows (WCAG 1.1.1).")
             fix = f"Pass `alt=\"...\"` here (or `alt=\"\"` when decorative), or give {_where(component)} an `alt` attr."
             yield self.finding(path, _use_span(use), message, confidence=Confidence.MEDIUM, fix=fix)
+
+
+_IMAGE_NAMES = frozenset({"alt", "aria-label", "aria-labelledby", "title"})
 
 
 def _image_source(element: Element) -> tuple[Confidence, str]:
@@ -314,7 +320,11 @@ class EmptyButtonOrLink(FileRule):
     `aria-labelledby` or `title`. Content hidden with `aria-hidden="true"`
     does not count. A component inside (`<.icon name="hero-trash" />`)
     counts only when the project's definition shows it renders no text; an
-    unknown component is assumed to name the button.
+    unknown component is assumed to name the button. Hidden elements
+    (`hidden`, `aria-hidden="true"`, a `hidden` class) are skipped: they are
+    not in the accessibility tree. A component that renders an unnamed
+    button whatever its caller gives (no `{@rest}`, inner block or name
+    attribute) is reported once, at its definition, not at each use.
 
     ## Why it matters
 
@@ -376,6 +386,8 @@ class EmptyButtonOrLink(FileRule):
         for found, path, use, component in _uses(project):
             if not all(r.target in ("button", "a") for r in component.renderings) or found.named(path, use):
                 continue
+            if not any(r.rest or r.inner or r.names for r in component.renderings):
+                continue  # no caller can name it: the definition's own `<button>` is reported, once
             tags = sorted({r.target for r in component.renderings}, reverse=True)
             what = " or ".join(f"\"{'button' if t == 'button' else 'link'}\"" for t in tags)
             rendered = " or ".join(f"`<{t}>`" for t in tags)
@@ -410,10 +422,12 @@ class ClickWithoutKeyboard(FileRule):
     with a `phx-click` handler but without all three of: a `role`, a
     `tabindex` and a key handler (`phx-keydown`, `phx-keyup` or a
     `phx-hook`). Not reported: elements with a link, button or field
-    inside (the keyboard has a way in), `aria-hidden` elements (a mouse
-    shortcut such as a modal backdrop), handlers a component's caller
-    passes in (`phx-click={@row_click}`), flash dismissal (`lv:clear-flash`),
-    and spreads. Component uses are judged when the project's definition
+    inside (the keyboard has a way in), `aria-hidden` elements, elements
+    whose click a button, link or field of the same template also
+    sends (same `phx-click` and `phx-value-*`: a modal backdrop and its
+    close button, a mouse shortcut for what the keyboard can do), handlers
+    a component's caller passes in (`phx-click={@row_click}`), flash
+    dismissal (`lv:clear-flash`), and spreads. Component uses are judged when the project's definition
     passes `phx-click` to such an element through `{@rest}`.
 
     ## Why it matters
@@ -449,20 +463,26 @@ class ClickWithoutKeyboard(FileRule):
     def check(self, file: ParsedFile) -> Iterable[Finding]:
         if not _judged(file):
             return
-        for element in file.elements:
-            if element.kind != "html" or element.name not in NON_INTERACTIVE or not element.has("phx-click"):
-                continue
-            if element.spread or caller_handler(element) or hidden(element) or interactive_inside(element) or \
-                    _inside_control(element):
-                continue
-            missing = _keyboard_gaps(element.has("role"), element.has("tabindex"),
-                                     any(element.has(k) for k in KEY_HANDLERS))
-            if not missing:
-                continue
-            confidence = Confidence.HIGH if len(missing) == 3 else Confidence.MEDIUM
-            message = (f"{_tag(element, 'phx-click')} works only with a mouse: it has no {_join(missing)}, so "
-                       "keyboard users can't reach or trigger it (WCAG 2.1.1).")
-            yield self.finding(file.path, _span(file, element), message, confidence=confidence, fix=_KEYBOARD_FIX)
+        for roots in template_roots(file):
+            elements = [e for root in roots for e in root.walk()]
+            keyboard = {_click(e) for e in elements if e.has("phx-click") and _keyboard_operable(e)}
+            for element in elements:
+                if element.kind == "html" and element.name in NON_INTERACTIVE and element.has("phx-click") and \
+                        _click(element) not in keyboard:
+                    yield from self._judge(file, element)
+
+    def _judge(self, file: ParsedFile, element: Element) -> Iterable[Finding]:
+        if element.spread or caller_handler(element) or hidden(element) or interactive_inside(element) or \
+                _inside_control(element):
+            return
+        missing = _keyboard_gaps(element.has("role"), element.has("tabindex"),
+                                 any(element.has(k) for k in KEY_HANDLERS))
+        if not missing:
+            return
+        confidence = Confidence.HIGH if len(missing) == 3 else Confidence.MEDIUM
+        message = (f"{_tag(element, 'phx-click')} works only with a mouse: it has no {_join(missing)}, so "
+                   "keyboard users can't reach or trigger it (WCAG 2.1.1).")
+        yield self.finding(file.path, _span(file, element), message, confidence=confidence, fix=_KEYBOARD_FIX)
 
     def check_project(self, project: Project) -> Iterable[Finding]:
         for _, path, use, component in _uses(project):
@@ -489,6 +509,21 @@ _KEYBOARD_FIX = ("Use a `<button type=\"button\">` (or `<.link>` for navigation)
 
 def _a(tag: str) -> str:
     return "an" if tag[:1] in "aeiou" else "a"
+
+
+def _click(element: Element) -> tuple[str, ...]:
+    """What a click sends, as written: `phx-click` (a literal event or the `{...}` code) and the
+    `phx-value-*` attributes, spacing aside. Two elements with the same one do the same thing."""
+    names = ["phx-click", *sorted(n for n in element.attributes if n.startswith("phx-value-"))]
+    return tuple(f"{name}={' '.join(code_text(element, name).split())}" for name in names)
+
+
+def _keyboard_operable(element: Element) -> bool:
+    """A button, link, field or `.button`/`.link` component: Tab reaches it and Enter fires it. One hidden until
+    a script shows it counts: the script that shows a backdrop most often shows its close button too."""
+    if element.kind == "component":
+        return element.name.rpartition(".")[2] in ("link", "button")
+    return element.kind == "html" and element.name in _OPERABLE and (element.name != "a" or element.has("href"))
 
 
 def _inside_control(element: Element) -> bool:

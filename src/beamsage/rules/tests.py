@@ -291,11 +291,14 @@ class SleepInTest(FileRule):
       process (high confidence);
     - used to move the clock past a timestamp (`updated_at`, `DateTime`...) or
       in a helper the tests call (medium);
-    - inside a function run by another process (a fake server, a `spawn`, a
-      Mox/Bypass stub) or a polling loop: it slows each run (low).
+    - in a polling loop: it slows each run (low).
 
-    `Process.sleep(:infinity)` (a process that only waits to be killed) is
-    left alone.
+    Left alone: `Process.sleep(:infinity)` (a process that only waits to be
+    killed), and a sleep in code the test does not run itself: an `fn`
+    handed to a mock or stub (`with_mock`, Mox `expect`/`stub`), to `spawn`
+    or a `Task`, or a function of a fake module in the test file. Such a
+    sleep is the latency or the hang the test provokes (a timeout test
+    needs it), not the test waiting.
 
     ## Why it matters
 
@@ -351,12 +354,10 @@ class SleepInTest(FileRule):
         code = _short(call.node)
         delay = text(call.args[0])
         span = file.span(call.node)
+        if _in_other_process(call.node):
+            return None  # a fake's latency or hang, which the test provokes; not the test waiting
         if call.owner is not None:
             return self._in_function(file, suite, call, code, delay, span)
-        if _in_other_process(call.node):
-            message = (f"`{code}` in a function another process runs (a spawned fake, a stub) slows every run "
-                       f"by {delay} ms")
-            return self.finding(file.path, span, message, confidence=Confidence.LOW, fix=_SLOW_FAKE_FIX)
         found = suite.test_at(call.node)
         body, label = (found[1].body, f'test "{found[1].name}"') if found else (_setup_of(call.node), "`setup`")
         if body is None:
@@ -376,17 +377,15 @@ class SleepInTest(FileRule):
         return self.finding(file.path, span, message, confidence=Confidence.MEDIUM, fix=_WAIT_FIX)
 
     def _in_function(self, file: ParsedFile, suite: TestSuite, call: Call, code: str, delay: str,
-                     span: Span) -> Finding:
+                     span: Span) -> Finding | None:
         owner = call.owner
-        own_module = suite.module_of(owner.module) is not None
+        if suite.module_of(owner.module) is None:
+            return None  # a function of a fake module (a GenServer, a Plug): its latency is the point
         recursive = any(c.owner is not None and c.owner.module is owner.module and c.owner.name == owner.name
                         and c.module is None and c.name == owner.name for c in file.outline.calls)
-        if not own_module or recursive or _in_other_process(call.node):
-            polling = recursive and own_module
-            what = "a polling loop" if polling else f"`{owner.name}/{owner.arity}`, run by another process"
-            message = f"`{code}` in {what} slows every run by {delay} ms"
-            return self.finding(file.path, span, message, confidence=Confidence.LOW,
-                                fix=_POLL_FIX if polling else _SLOW_FAKE_FIX)
+        if recursive:
+            message = f"`{code}` in a polling loop slows every run by {delay} ms"
+            return self.finding(file.path, span, message, confidence=Confidence.LOW, fix=_POLL_FIX)
         message = (f"`{code}` in helper `{owner.name}/{owner.arity}` makes every test that calls it wait a fixed "
                    f"{delay} ms")
         return self.finding(file.path, span, message, confidence=Confidence.MEDIUM, fix=_WAIT_FIX)
@@ -395,8 +394,6 @@ class SleepInTest(FileRule):
 _WAIT_FIX = ("Wait for a message instead: have the process notify the test (or subscribe to the PubSub topic it "
              "broadcasts on) and `assert_receive pattern, 1_000`; for a GenServer, `:sys.get_state(pid)` returns "
              "once it has handled what was sent before.")
-_SLOW_FAKE_FIX = ("Keep the delay just above the timeout it provokes, or have the fake block on a `receive` "
-                  "the test answers when it is time.")
 _POLL_FIX = "Poll with a short interval and a bounded number of tries, or wait for a message instead of polling."
 
 
@@ -405,19 +402,34 @@ def _tiny(delay: str) -> bool:
 
 
 def _in_other_process(node: Node) -> bool:
-    """Whether a node sits in an `fn` handed to something other than `Enum`/`Stream`: a process, a stub."""
+    """Whether a node sits in an `fn` handed to something other than `Enum`/`Stream`/`capture_log`: a process,
+    a mock, a stub, code the test does not run itself."""
     parent, depth = node.parent, 0
     while parent is not None and depth < MAX_DEPTH:
         if parent.type == "anonymous_function":
             holder = parent.parent.parent if parent.parent is not None and parent.parent.type == "arguments" else None
             receiver, name = call_name(holder) if holder is not None and holder.type == "call" else (None, None)
             same = text(receiver) in _SAME_PROCESS if receiver is not None else name in _SAME_PROCESS_LOCAL
-            if not same:
+            if not same and not _called_by_test(parent):
                 return True
         if parent.type == "call" and call_target_name(parent) in ("test", "setup", "setup_all", "describe"):
             return False
         parent, depth = parent.parent, depth + 1
     return False
+
+
+def _called_by_test(fn: Node) -> bool:
+    """`wait = fn -> ... end` that the code around it then calls (`wait.()`): the test runs it itself."""
+    bound = fn.parent
+    if bound is None or bound.type != "binary_operator" or operator(bound) != "=" or \
+            bound.child_by_field_name("right") != fn:
+        return False
+    variable = bound.child_by_field_name("left")
+    block = bound.parent
+    if variable is None or variable.type != "identifier" or block is None or block.text is None:
+        return False
+    after = block.text[bound.end_byte - block.start_byte:]
+    return re.search(rb"\b" + re.escape(variable.text or b"") + rb"\.\(", after) is not None
 
 
 def _setup_of(node: Node) -> Node | None:
@@ -504,7 +516,8 @@ class AsyncWithGlobalState(FileRule):
                     yield self._finding(file, module, use)
 
     def _finding(self, file: ParsedFile, module: TestModule, use: GlobalUse) -> Finding:
-        case = module.use.module.rsplit(".", 1)[-1]
+        written = arguments(module.use.node)
+        case = text(written[0]) if written else module.use.module  # as the module writes it, alias and all
         message = (f"`{_short(use.node)}` {use.what} while `{module.module.name}` runs `async: true`: "
                    f"tests in other modules run at the same time and see it")
         fix = (f"Use `use {case}, async: false` for this module (restoring the old value in `on_exit`), or pass "

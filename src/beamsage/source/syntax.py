@@ -241,8 +241,19 @@ def walk(node: Node) -> Iterator[Node]:
 @dataclass(eq=False)
 class Use:
     module: str
-    argument: str | None  # `:controller` in `use MyAppWeb, :controller`
+    argument: str | None  # `:controller` in `use MyAppWeb, :controller` (and in `{:controller, opts}`)
     node: Node
+
+
+def _use_argument(opts: Node | None) -> str | None:
+    """The argument of `use`, as written; `{:live_view, container: ...}` (Phoenix's documented way to pass
+    options to a web module's role) reads as its role, `:live_view`: the options don't change what it is."""
+    if opts is None:
+        return None
+    parts = opts.named_children if opts.type == "tuple" else []
+    if len(parts) == 2 and parts[0].type == "atom":
+        return text(parts[0])
+    return text(opts)
 
 
 @dataclass(eq=False)
@@ -511,8 +522,7 @@ class Outline:
         opts = args[1] if len(args) > 1 else None
         if name == "use":
             target = module_reference(args[0], module) or text(args[0])
-            argument = text(opts) if opts is not None else None
-            module.uses.append(Use(target, argument, node))
+            module.uses.append(Use(target, _use_argument(opts), node))
         elif name == "import":
             target = module_reference(args[0], module)
             if target:

@@ -10,11 +10,12 @@ file's byte layout, so every node parsed from them carries the line and
 column it has in the file. `~H` sigils in `.ex` files are handled
 the same way, with the HEEx itself parsed in place from the sigil's range.
 
-Two things HEEx accepts trip the tree-sitter HEEx grammar, so markup is
-prepared before parsing: HTML void elements without a closing slash (`<br>`,
-`<img src={@url}>`) get the missing `/`, and bodies HEEx reads as raw text
-(`<script>`, `<style>`) or without `{...}` (`phx-no-curly-interpolation`)
-are blanked.
+Some HEEx the compiler accepts trips the tree-sitter HEEx grammar, so markup
+is prepared before parsing: HTML void elements without a closing slash
+(`<br>`, `<img src={@url}>`) get the missing `/`; bodies HEEx reads as raw
+text (`<script>`, `<style>`) or without `{...}` (`phx-no-curly-interpolation`)
+are blanked; and `do`, `->` and `end` inside an EEx tag that do not open or
+close a block across tags (`<%= Enum.map(@xs, fn y -> y end) %>`) are masked.
 `Template` maps every position of the markup tree back to the file
 (`original`).
 """
@@ -47,6 +48,9 @@ _NO_CURLY = b"phx-no-curly-interpolation"
 _NO_BRACES = bytes(32 if byte in (123, 125) else byte for byte in range(256))
 _BLANK = bytes(byte if byte == 10 else 32 for byte in range(256))
 _EEX_TAG = re.compile(rb"<%.*?%>", re.DOTALL)
+_EEX_CODE_TAG = re.compile(rb"<%%?=?(?![#!])(.*?)%>", re.DOTALL)  # not `<%#`, `<%!--` comments
+_GRAMMAR_WORD = re.compile(rb"[^%\s]+")  # how the HEEx grammar splits a tag's code
+_ENDING = re.compile(rb"end[)\]}]*")
 _VOID_TAG = re.compile(
     rb"<(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)(?=[\s/>])", re.IGNORECASE
 )
@@ -119,7 +123,32 @@ class Template:
 def prepare_markup(data: bytes, start: int, end: int) -> tuple[bytes, list[int]]:
     """The HEEx in [start, end) made readable for the grammar, and the positions
     of the bytes added: raw-text bodies are blanked, void tags closed."""
-    return _close_void_tags(_blank_raw_text(data, start, end), start, end)
+    return _close_void_tags(_mask_inner_keywords(_blank_raw_text(data, start, end), start, end), start, end)
+
+
+def _mask_inner_keywords(data: bytes, start: int, end: int) -> bytes:
+    """The HEEx grammar reads an EEx tag holding a `do` or `->` word as a block
+    opener (`<%= for x <- @xs do %>`) and one starting with `end` as a block
+    closer; any other such word sits in an expression the tag completes itself
+    (`fn y -> y end`, `if @x do 1 else 2 end`), and the grammar fails on it.
+    Those words are overwritten with `_` (same length) in the copy the grammar
+    reads; the Elixir pieces are parsed from the file's own bytes."""
+    masked = None
+    for tag in _EEX_CODE_TAG.finditer(data, start, end):
+        words = list(_GRAMMAR_WORD.finditer(data, tag.start(1), tag.end(1)))
+        for index, word in enumerate(words):
+            if _is_inner_keyword(word.group(), index == 0, index == len(words) - 1):
+                masked = masked if masked is not None else bytearray(data)
+                masked[word.start() : word.end()] = b"_" * len(word.group())
+    return bytes(masked) if masked is not None else data
+
+
+def _is_inner_keyword(word: bytes, first: bool, last: bool) -> bool:
+    """Whether a word of a tag's code is a keyword the grammar must not see:
+    a block-opening `do`/`->` is the tag's last word, a closing `end` its first."""
+    if word in (b"do", b"->"):
+        return not last
+    return _ENDING.fullmatch(word) is not None and not first
 
 
 def _blank_raw_text(data: bytes, start: int, end: int) -> bytes:
