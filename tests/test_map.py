@@ -288,3 +288,13 @@ end
 """, "test/a/payments_test.exs": "defmodule A.PaymentsTest do\n  def x, do: {:error, :a} || {:error, :b} || {:error, :c}\nend\n"})
     errors = json.loads(run_cli("map", str(tmp_path), "-f", "json", "--no-cache").stdout)["conventions"]["errors"]
     assert (errors["raises"], errors["rescues"], errors["error_tuples"], errors["style"]) == (2, 1, 0, "exceptions")
+
+
+def test_readme_shows_the_example_apps_diagrams_as_map_draws_them():
+    import re
+
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## `beamsage map`"):readme.index("## Configuration")]
+    shown = re.findall(r"```mermaid\n(.*?)```", section, re.DOTALL)
+    drawn = run_cli("map", str(SHOP), "-f", "mermaid", "--no-cache").stdout
+    assert len(shown) == 2 and all(diagram in drawn for diagram in shown)
