@@ -9,8 +9,9 @@ parse a review makes: each file, the HEEx of its `~H` sigils and the Elixir
 inside its templates), the cold review (empty cache) and the warm review (cache
 filled by a cold one) as the user runs them (`beamsage review -f json`, a
 real subprocess, start-up included), files per second and the peak resident
-memory of the largest beamsage process. Targets: cold no more than 2x the
-parse-alone time, warm at least 5x faster than cold.
+memory of the largest beamsage process, then `beamsage map -f json` cold and
+warm. Targets: cold no more than 2x the parse-alone time, warm at least 5x
+faster than cold, a cold map no slower than a cold review.
 
 Each measurement is taken `--runs` times (default 3) and the best is kept,
 as timings on a shared machine are noisy. This is a script, not a test.
@@ -57,12 +58,17 @@ def parse_files_once(root: Path, files: list[str]) -> float:
     return time.perf_counter() - start
 
 
-def timed_review(root: Path, cache_dir: Path) -> tuple[float, float, int]:
-    """Run the CLI once; (seconds, peak RSS in MiB of the largest process, exit code)."""
+REVIEW = ("review", "-f", "json", "-q")
+MAP = ("map", "-f", "json")
+
+
+def timed_review(root: Path, cache_dir: Path, command: tuple[str, ...] = REVIEW) -> tuple[float, float, int]:
+    """Run the CLI once (`review`, or `map` when told); (seconds, peak RSS in MiB of the largest process,
+    exit code)."""
     env = {**os.environ, "BEAMSAGE_CACHE_DIR": str(cache_dir)}
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "beamsage", "review", str(root), "-f", "json", "-q"],
+        [sys.executable, "-m", "beamsage", command[0], str(root), *command[1:]],
         stdout=subprocess.DEVNULL, env=env,
     )
     _, status, usage = os.wait4(process.pid, 0)
@@ -91,6 +97,8 @@ def main() -> None:
             sys.exit("beamsage review failed")
         cold, cold_rss, _ = min(colds)
         warm, warm_rss, _ = min(timed_review(root, Path(tmp) / "cache0") for _ in range(args.runs))
+        cold_map = min(timed_review(root, Path(tmp) / f"map{run}", MAP)[0] for run in range(args.runs))
+        warm_map = min(timed_review(root, Path(tmp) / "map0", MAP)[0] for _ in range(args.runs))
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"project            {root if args.project else f'generated, {args.modules} modules'}")
@@ -101,6 +109,8 @@ def main() -> None:
     print(f"parse alone        {parse_seconds:6.2f} s   ({len(files) / parse_seconds:,.0f} files/s, one process)")
     print(f"cold review        {cold:6.2f} s   ({len(files) / cold:,.0f} files/s)   peak RSS {cold_rss:,.0f} MiB")
     print(f"warm review        {warm:6.2f} s   ({len(files) / warm:,.0f} files/s)   peak RSS {warm_rss:,.0f} MiB")
+    print(f"cold map (json)    {cold_map:6.2f} s   (target <= cold review)")
+    print(f"warm map (json)    {warm_map:6.2f} s")
     print(f"cold / parse alone {cold / parse_seconds:6.2f} x   (target <= 2)")
     print(f"cold / parse once  {cold / once_seconds:6.2f} x")
     print(f"cold / warm        {cold / warm:6.2f} x   (target >= 5)")
