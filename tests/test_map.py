@@ -298,3 +298,57 @@ def test_readme_shows_the_example_apps_diagrams_as_map_draws_them():
     shown = re.findall(r"```mermaid\n(.*?)```", section, re.DOTALL)
     drawn = run_cli("map", str(SHOP), "-f", "mermaid", "--no-cache").stdout
     assert len(shown) == 2 and all(diagram in drawn for diagram in shown)
+
+
+def test_contexts_that_reach_into_another_contexts_schemas(tmp_path):
+    from conftest import write
+
+    write(tmp_path, {
+        "mix.exs": 'defmodule App.MixProject do\n  use Mix.Project\n  def project, do: [app: :app]\nend\n',
+        "lib/app/accounts.ex": """defmodule App.Accounts do
+  alias App.{Repo, Accounts.User}
+  def get_user!(id), do: Repo.get!(User, id)
+end
+""",
+        "lib/app/accounts/user.ex": """defmodule App.Accounts.User do
+  use Ecto.Schema
+  import Ecto.Changeset
+  schema "users" do
+    field :email, :string
+    field :plan, :string
+  end
+  def plan_changeset(user, attrs), do: cast(user, attrs, [:plan])
+end
+""",
+        "lib/app/billing.ex": """defmodule App.Billing do
+  import Ecto.Query
+  alias App.Repo
+  alias App.Accounts.User
+  alias App.Billing.Invoice
+
+  def upgrade(user_id, plan) do
+    user = Repo.one!(from u in User, where: u.id == ^user_id)
+    user |> User.plan_changeset(%{plan: plan}) |> Repo.update()
+  end
+
+  def list_invoices, do: Repo.all(Invoice)
+end
+""",
+        "lib/app/billing/invoice.ex": """defmodule App.Billing.Invoice do
+  use Ecto.Schema
+  schema "invoices" do
+    belongs_to :user, App.Accounts.User
+  end
+end
+""",
+    })
+    contexts = {c["module"]: c for c in json.loads(run_cli("map", str(tmp_path), "-f", "json", "--no-cache").stdout)["contexts"]}
+    assert contexts["App.Accounts"]["reaches_into"] == []  # Invoice's belongs_to is an association, not a reach
+    assert [(r["schema"], r["context"], r["line"], r["how"]) for r in contexts["App.Billing"]["reaches_into"]] == [
+        ("App.Accounts.User", "App.Accounts", 8, "query"), ("App.Accounts.User", "App.Accounts", 9, "calls plan_changeset/2")]
+    diagram = run_cli("map", str(tmp_path), "-f", "mermaid", "--no-cache").stdout
+    assert 'n_App_Billing["App.Billing"] -. schemas .-> n_App_Accounts["App.Accounts"]' in diagram
+    import jsonschema
+
+    schema = json.loads((ROOT / "src" / "beamsage" / "map" / "schema" / "map-v1.schema.json").read_text())
+    jsonschema.validate(json.loads(run_cli("map", str(tmp_path), "-f", "json", "--no-cache").stdout), schema)

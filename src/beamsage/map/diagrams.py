@@ -52,9 +52,12 @@ def _child_label(child: Map) -> str:
 def context_graph(doc: Map) -> str:
     """Which contexts call which: an arrow from caller to callee."""
     edges = [(caller, c["module"]) for c in doc["contexts"] for caller in c["called_by_contexts"]]
-    if not edges:
+    reaches = sorted({(c["module"], r["context"]) for c in doc["contexts"] for r in c["reaches_into"]})
+    if not edges and not reaches:
         return ""
     lines = ["graph LR"] + [f'  {_node_id(a)}["{a}"] --> {_node_id(b)}["{b}"]' for a, b in edges]
+    # dashed: straight into the other context's schemas, around its API
+    lines += [f'  {_node_id(a)}["{a}"] -. schemas .-> {_node_id(b)}["{b}"]' for a, b in reaches]
     return "\n".join(lines) + "\n"
 
 

@@ -64,7 +64,7 @@ def overview(doc: Map) -> list[Section]:
             for endpoint in doc["endpoints"] for socket in endpoint["sockets"]])),
         Section("Contexts", _table(["Context", "Public functions", "Schemas"], [
             ([c["module"], str(len(c["functions"])), ", ".join(c["schemas"])], c["path"]) for c in doc["contexts"]])
-            + _diagram(context_graph(doc))),
+            + _diagram(context_graph(doc)) + _reaches(doc["contexts"])),
         Section("Data", _diagram(erd(doc)) + _table(["Schema", "Table", "Fields", "Associations"], [
             ([s["module"], s["table"] or "(embedded)", str(len(s["fields"])),
               ", ".join(f"{a['kind']} :{a['name']}" for a in s["associations"])], s["path"]) for s in doc["schemas"]])
@@ -94,6 +94,13 @@ def _project(project: Map) -> list[str]:
             f"Repos: {', '.join(repos) or 'none'}",
             f"Direct dependencies: {sum(1 for d in project['deps'] if d['direct'])}",
             f"Config: {config or 'none'}"]
+
+
+def _reaches(contexts: list[Map]) -> list[Block]:
+    rows = [([c["module"], f"`{r['schema']}` ({r['context']})", r["how"], f"{r['path']}:{r['line']}"], r["path"])
+            for c in contexts for r in c["reaches_into"]]
+    return [Note("Contexts that reach into another context's schemas instead of calling its API:"),
+            *_table(["Context", "Schema", "How", "Where"], rows)] if rows else []
 
 
 def _dynamic_starts(starts: list[Map]) -> list[Block]:

@@ -271,6 +271,7 @@ def _contexts(project: Project) -> list[dict[str, Any]]:
     listed = contexts(project)
     names = [module for _, module in listed]
     clients = _clients(project)
+    reaches = _reaches(project, names)
     for path, module in listed:
         entry = project.modules.get(module)
         functions = entry[1].functions if entry is not None else ()
@@ -281,8 +282,40 @@ def _contexts(project: Project) -> list[dict[str, Any]]:
             "schemas": sorted(name for name, (_, facts) in project.modules.items()
                               if "schema" in facts.kinds and name.startswith(module + ".")),
             "called_by_contexts": sorted(name for name in names if name in used_by and name != module),
+            "reaches_into": reaches.get(module, []),
         })
     return sorted(found, key=lambda c: c["module"])
+
+
+def _reaches(project: Project, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+    """Per context, where its code (the context and the modules under its namespace) queries another context's
+    schemas or calls their functions (`Catalog.Product.changeset/2` from `Orders`): boundaries crossed
+    around the other context's API. Associations between schemas are not counted."""
+    def owner(module: str | None) -> str | None:
+        return next((name for name in names if module == name or (module or "").startswith(name + ".")), None)
+
+    schemas = {name for name, (_, facts) in project.modules.items() if "schema" in facts.kinds}
+    found: dict[str, list[dict[str, Any]]] = {}
+
+    def add(context: str | None, schema: str, path: str, line: int, how: str) -> None:
+        other = owner(schema)
+        if context is not None and other is not None and other != context:
+            found.setdefault(context, []).append(
+                {"schema": schema, "context": other, "path": path, "line": line, "how": how})
+
+    for path, facts in project.files.items():
+        module_here = facts.modules[0].name if len(facts.modules) == 1 else None
+        for query in facts.queries:
+            if query.schema in schemas:
+                add(owner(module_here), query.schema, path, query.line, "query")
+    for (module, name, arity), callers in project.calls.callers_of.items():
+        if module in schemas:
+            for caller, site in callers:
+                if "schema" not in project.kinds_of(caller.function.module or ""):
+                    add(owner(caller.function.module), module, caller.path, site.line, f"calls {name}/{arity}")
+    for sites in found.values():
+        sites.sort(key=lambda s: (s["path"], s["line"]))
+    return found
 
 
 def _schemas(project: Project) -> list[dict[str, Any]]:
