@@ -275,6 +275,8 @@ def test_exception_style_is_told_apart(tmp_path):
 
     write(tmp_path, {"mix.exs": 'defmodule A.MixProject do\n  use Mix.Project\n  def project, do: [app: :a]\nend\n',
                      "lib/a/payments.ex": """defmodule A.Payments do
+  @doc "Raises; never returns {:error, reason}."
+  # not {:error, _} either
   def charge(card) do
     try do
       A.Gateway.charge(card)

@@ -13,17 +13,17 @@ the map's conventions:
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from ..source.parse import query
 
 if TYPE_CHECKING:
     from .parsed import ParsedFile
 
 _NOT_SHIPPED = frozenset({"test", "test_support", "config", "mix", "migration", "template"})
-_ERROR_TUPLES = "(tuple . (atom) @tag (#eq? @tag \":error\"))"
+_ERROR_TUPLE_TEXT = re.compile(rb"\{\s*:error\b")
 
 
 class ErrorStyle(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -44,7 +44,7 @@ def error_style(file: ParsedFile) -> ErrorStyle | None:
     rescues = sum(1 for c in calls if c.module is None and c.name == "try"
                   and (b"rescue" in (code := c.node.text or b"") or b"catch" in code))
     style = ErrorStyle(
-        error_tuples=len(query("elixir", _ERROR_TUPLES).captures(file.tree.root_node).get("tag", [])),
+        error_tuples=_error_tuples(file),
         withs=sum(1 for c in calls if c.module is None and c.name == "with"),
         raises=raises,
         rescues=rescues,
@@ -54,6 +54,17 @@ def error_style(file: ParsedFile) -> ErrorStyle | None:
                          if c.module is None and c.name == "defexception" and c.module_def is not None),
     )
     return style if style != ErrorStyle() else None
+
+
+def _error_tuples(file: ParsedFile) -> int:
+    """`{:error, ...}` tuples in code: each textual match whose `{` opens a tuple node (not a string or comment).
+    Cheaper than a tree query over every file."""
+    root = file.tree.root_node
+    count = 0
+    for match in _ERROR_TUPLE_TEXT.finditer(file.doc.data):
+        brace = root.descendant_for_byte_range(match.start(), match.start() + 1)
+        count += brace is not None and brace.parent is not None and brace.parent.type == "tuple"
+    return count
 
 
 def verdict(tagged: int, exceptions: int) -> str:
