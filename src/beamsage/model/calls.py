@@ -68,7 +68,7 @@ def function_calls(file: ParsedFile) -> tuple[list[FunctionCalls], list[LoopFact
     loops = _Loops(file)
     own = file.own_functions
     grouped: dict[tuple[str | None, str, int], tuple[int, list[CallSite]]] = {}
-    for call in file.outline.calls:
+    for call in [*file.outline.calls, *file.outline.local_captures]:
         if not call.runs_at_runtime:
             continue
         key = _function_key(call.owner, call)
@@ -152,7 +152,7 @@ def _function_key(owner: Clause | None, call: Call) -> tuple[str | None, str, in
 
 def _dynamic(call: Call) -> bool:
     """`repo.all(q)`, `mod.fun(x)`: the receiver is a value, not a module."""
-    target = call.node.child(0)
+    target = call.node.child(0) if call.node.child_count else None  # none for a local capture
     return call.module is None and target is not None and target.type == "dot"
 
 
@@ -180,7 +180,7 @@ class _Loops:
             elif call.module in _PER_ELEMENT:
                 regions.extend(self._callbacks(call))
         regions.sort(key=lambda region: region[0].start_byte)
-        calls = file.outline.calls
+        calls = sorted([*file.outline.calls, *file.outline.local_captures], key=lambda call: call.node.start_byte)
         found = innermost([node for node, _ in regions], [call.node for call in calls]) if regions else []
         self._of = {id(call): regions[i][1] for call, i in zip(calls, found) if i is not None}
         self._for_elements = [loop for template in file.templates for loop in template.for_loops]

@@ -13,6 +13,7 @@ from .callgraph import CallGraph
 from .ecto.model import EctoModel
 from .facts import FileFacts, ModuleFacts
 from .layout import Layout
+from .supervision import DynamicIndex
 from .taint import TaintPaths
 
 
@@ -44,6 +45,10 @@ class Project:
     @cached_property
     def calls(self) -> CallGraph:
         return CallGraph(self)
+
+    @cached_property
+    def dynamic(self) -> DynamicIndex:
+        return DynamicIndex(self)
 
     @cached_property
     def taint(self) -> TaintPaths:

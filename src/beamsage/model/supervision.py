@@ -27,6 +27,7 @@ from ..source.syntax import Clause, ModuleDef, arguments, call_target_name, keyw
 
 if TYPE_CHECKING:
     from .parsed import ParsedFile
+    from .project import Project
 
 _CONDITIONALS = frozenset({"if", "unless", "case", "cond"})
 _OPTIONS = ("name", "strategy", "max_children")
@@ -84,6 +85,22 @@ class StartChildFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
 class DynamicFacts(msgspec.Struct, frozen=True, gc=False):
     supervisors: tuple[DynamicSupervisorFacts, ...] = ()
     start_children: tuple[StartChildFacts, ...] = ()
+
+
+class DynamicIndex:
+    """Project-wide: the DynamicSupervisors' names, and the `start_child` sites by the function that holds them."""
+
+    def __init__(self, project: Project):
+        self.supervisors: set[str] = set()
+        self.starts_in: dict[tuple, list[StartChildFacts]] = {}
+        for facts in project.files.values():
+            if facts.dynamic is None:
+                continue
+            self.supervisors.update(sup.name for sup in facts.dynamic.supervisors)
+            for start in facts.dynamic.start_children:
+                key = project.calls.function(start.module, start.function, start.arity)
+                if key is not None:
+                    self.starts_in.setdefault(key, []).append(start)
 
 
 def supervision_facts(file: ParsedFile) -> Iterator[SupervisionFacts]:

@@ -7,7 +7,8 @@ Rules and the model use these views instead of raw tree-sitter nodes:
   its parameters, guard and body, and every call.
 - A `Call` knows its module resolved through `alias` (also `alias A.{B, C}`
   and `as:`), `import ..., only:` and `__MODULE__`; a pipe `x |> f(y)` is seen
-  as `f(x, y)`; a capture `&M.f/1` is a call with `capture=True`.
+  as `f(x, y)`; a capture `&M.f/1` is a call with `capture=True` (a local
+  `&load/1` is one too, in `local_captures`).
 - Each call knows the clause it sits in (`owner`), so rules can tell code that
   runs at run time from code that runs at compile time (module bodies) and
   from code inside `quote`.
@@ -42,6 +43,7 @@ MAX_DEPTH = 200
 
 _QUERY = """
 (call) @call
+(unary_operator operator: "&" operand: (binary_operator left: (identifier) @local_capture right: (integer)))
 (unary_operator operator: "@" operand: (call) @attribute)
 (comment) @comment
 (sigil) @sigil
@@ -382,6 +384,9 @@ class Outline:
         self.modules: list[ModuleDef] = []
         self.clauses: list[Clause] = []
         self.calls: list[Call] = []
+        # `&load/1`: references to local functions, kept apart from `calls` (their node is the
+        # identifier, not a call) for the call graph.
+        self.local_captures: list[Call] = []
         self.comments: list[Node] = []
         self.sigils: list[Node] = []
         self.dynamic_atoms: list[Node] = []
@@ -407,6 +412,8 @@ class Outline:
         outline.dynamic_atoms = _sorted(captures.get("dynamic_atom", []))
         attributes = {node.id for node in captures.get("attribute", [])}
         code = [(node, False) for node in outline._declarations(_sorted(captures.get("call", [])), attributes)]
+        if captures.get("local_capture"):  # `&load/1`: a call of the module's own (or an imported) function
+            code = sorted(code + [(node, False) for node in captures["local_capture"]], key=lambda c: c[0].start_byte)
         for embedded in templates:
             found = query("elixir", "(call) @call" + _BINDING_QUERY).captures(embedded.root_node)
             outline.values[True] = _values(found)
@@ -558,10 +565,15 @@ class Outline:
             call.in_template = in_template
             if call.module is None and call.name and module_def is not None and not in_template:
                 call.module = module_def.imported_from(call.name, call.arity)
-            self.calls.append(call)
+            (self.local_captures if node.type == "identifier" else self.calls).append(call)
 
     @staticmethod
     def _call(node: Node, module_def: ModuleDef | None) -> Call | None:
+        if node.type == "identifier":  # a local capture, `&load/1`
+            number = text(node.parent.child_by_field_name("right"))
+            if operator(node.parent) != "/" or not number.isdigit():
+                return None
+            return Call(node, text(node), None, [], int(number), capture=True)
         children = node.children
         target = children[0]
         args_node = block = None

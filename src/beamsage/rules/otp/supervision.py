@@ -33,7 +33,10 @@ class ChildOrder(ProjectRule):
     `init/1`: the Endpoint before `Phoenix.PubSub` or the Repo, Oban before
     the Repo, a process whose `init/1` queries the Repo (itself or through
     project functions) before the Repo, and a process whose `init/1`
-    subscribes to PubSub before `Phoenix.PubSub`. A nested supervisor needs
+    subscribes to PubSub before `Phoenix.PubSub`, and a process that starts
+    children under a named `DynamicSupervisor` listed below it (in `init/1`,
+    or in the `handle_continue/2` that runs right after it, at medium
+    confidence: that one races the supervisor). A nested supervisor needs
     what its own children need, so `MyApp.Workers` placed above the Repo is
     reported when one of its children queries at start.
 
@@ -80,22 +83,24 @@ class ChildOrder(ProjectRule):
     def _tree(self, project: Project, path: str, children: tuple[ChildFacts, ...]) -> Iterator[Finding]:
         roles = [_role(project, child) for child in children]
         for index, child in enumerate(children):
-            late = []  # (sibling started later, why this child needs it)
-            for needed, why in _needs(project, child, roles[index]):
+            late = []  # (sibling started later, why this child needs it, whether it surely fails)
+            for needed, why, sure in _needs(project, child, roles[index]):
                 if needed in roles[:index]:
                     continue  # one is already up (a second Repo later is a replica or another database)
                 later = next((i for i in range(index + 1, len(children)) if roles[i] == needed), None)
                 if later is not None:
-                    late.append((children[later], why))
+                    late.append((children[later], why, sure))
             if not late:
                 continue
-            names = " and ".join(f"`{_name(other)}` (line {other.line})" for other, _ in late)
-            reasons = "; ".join(why for _, why in late)
+            names = " and ".join(f"`{_name(other)}` (line {other.line})" for other, _, _ in late)
+            reasons = "; ".join(why for _, why, _ in late)
             message = f"`{_name(child)}` is started before {names}, but {reasons}."
-            related = [Related(Location.of(path, _span(other)), f"`{_name(other)}` starts here") for other, _ in late]
-            below = " and ".join(f"`{_name(other)}`" for other, _ in late)
+            related = [Related(Location.of(path, _span(other)), f"`{_name(other)}` starts here")
+                       for other, _, _ in late]
+            below = " and ".join(f"`{_name(other)}`" for other, _, _ in late)
             fix = f"Move `{_name(child)}` below {below}: a supervisor starts its children in list order."
-            yield self.finding(path, _span(child), message, related=related, fix=fix)
+            confidence = Confidence.HIGH if any(sure for _, _, sure in late) else Confidence.MEDIUM
+            yield self.finding(path, _span(child), message, related=related, fix=fix, confidence=confidence)
 
 def _role(project: Project, child: ChildFacts) -> str:
     module = child.module
@@ -105,6 +110,8 @@ def _role(project: Project, child: ChildFacts) -> str:
         return "pubsub"
     if module == "Oban":
         return "oban"
+    if module == "DynamicSupervisor" or module in project.dynamic.supervisors:
+        return f"supervisor {dict(child.options).get('name', module)}"  # the name `start_child` addresses
     kinds = project.kinds_of(module)
     if "repo" in kinds or (not kinds and module.endswith(".Repo") and module not in project.modules):
         return "repo"
@@ -113,25 +120,33 @@ def _role(project: Project, child: ChildFacts) -> str:
     return "process"
 
 
-def _needs(project: Project, child: ChildFacts, role: str) -> Iterator[tuple[str, str]]:
-    """The roles a child needs started before it, each with the reason."""
+def _needs(project: Project, child: ChildFacts, role: str) -> Iterator[tuple[str, str, bool]]:
+    """The roles a child needs started before it, each with the reason and whether starting it first surely
+    fails (False: a race)."""
     if role == "endpoint":
-        yield "pubsub", "the Endpoint broadcasts through PubSub and serves requests as soon as it starts"
-        yield "repo", "the Endpoint serves requests that query the Repo as soon as it starts"
+        yield "pubsub", "the Endpoint broadcasts through PubSub and serves requests as soon as it starts", True
+        yield "repo", "the Endpoint serves requests that query the Repo as soon as it starts", True
     elif role == "oban":
-        yield "repo", "Oban stores and fetches its jobs through the Repo"
+        yield "repo", "Oban stores and fetches its jobs through the Repo", True
     elif role == "process":
         yield from _process_needs(project, child.module, 0)
 
 
-def _process_needs(project: Project, module: str, depth: int) -> Iterator[tuple[str, str]]:
+def _process_needs(project: Project, module: str, depth: int) -> Iterator[tuple[str, str, bool]]:
     """What a process needs at start; for a supervisor, what its children need that no earlier sibling gives."""
     key = project.calls.function(module, "init", 1)
     path = project.ecto.reach.performs.get(key) if key is not None else None
     if path is not None:
-        yield "repo", f"its `init/1` queries the Repo (`{path.query.target}`)"
+        yield "repo", f"its `init/1` queries the Repo (`{path.query.target}`)", True
     if _subscribes(project, module):
-        yield "pubsub", "its `init/1` subscribes to PubSub"
+        yield "pubsub", "its `init/1` subscribes to PubSub", True
+    for callback, arity, sure in (("init", 1, True), ("handle_continue", 2, False)):
+        for start in _starts_children(project, module, callback, arity):
+            race = "" if sure else (" as soon as `init/1` returns, racing the supervisor, which is still starting "
+                                    "the siblings below")
+            yield (f"supervisor {start.supervisor}",
+                   f"its `{callback}/{arity}` starts children under `{start.supervisor}` "
+                   f"(`{start.module}.{start.function}/{start.arity}`, line {start.line}){race}", sure)
     tree = _nested_tree(project, module)
     if tree is None or depth > 4:
         return
@@ -139,10 +154,35 @@ def _process_needs(project: Project, module: str, depth: int) -> Iterator[tuple[
     for child in tree.children:
         role = _role(project, child)
         if role == "process":
-            for needed, why in _process_needs(project, child.module, depth + 1):
+            for needed, why, sure in _process_needs(project, child.module, depth + 1):
                 if needed not in started:
-                    yield needed, f"its child `{_name(child)}` needs it: {why}"
+                    yield needed, f"its child `{_name(child)}` needs it: {why}", sure
         started.add(role)
+
+
+_MAX_HOPS = 4
+
+
+def _starts_children(project: Project, module: str, callback: str, arity: int) -> list[StartChildFacts]:
+    """The `DynamicSupervisor.start_child` calls on a named supervisor that a callback makes, itself or through
+    project functions (up to a few calls deep)."""
+    key = project.calls.function(module, callback, arity)
+    if key is None:
+        return []
+    sites = project.dynamic.starts_in
+    seen, frontier, found = {key}, [key], []
+    for _ in range(_MAX_HOPS):
+        reached = []
+        for current in frontier:
+            found += [start for start in sites.get(current, ()) if start.supervisor]
+            caller = project.calls.callers.get(current)
+            for site in caller.function.calls if caller is not None else ():
+                target = project.calls.resolve(caller, site)
+                if isinstance(target, tuple) and target not in seen:
+                    seen.add(target)
+                    reached.append(target)
+        frontier = reached
+    return found
 
 
 def _nested_tree(project: Project, module: str) -> SupervisionFacts | None:
@@ -157,6 +197,8 @@ def _subscribes(project: Project, module: str) -> bool:
     return found is not None and module in found[0].subscribers
 
 def _name(child: ChildFacts) -> str:
+    if child.module == "DynamicSupervisor":  # told apart by the name it registers
+        return dict(child.options).get("name", child.module)
     return child.module or child.code
 
 
