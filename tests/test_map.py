@@ -354,3 +354,15 @@ end
 
     schema = json.loads((ROOT / "src" / "beamsage" / "map" / "schema" / "map-v1.schema.json").read_text())
     jsonschema.validate(json.loads(run_cli("map", str(tmp_path), "-f", "json", "--no-cache").stdout), schema)
+
+
+def test_files_it_cannot_read_are_named_not_skipped_silently(tmp_path):
+    from conftest import write
+
+    write(tmp_path, {"mix.exs": 'defmodule E.MixProject do\n  use Mix.Project\n  def project, do: [app: :e]\nend\n',
+                     "lib/e/broken.ex": "defmodule E.Broken do\n  def x( do\nend\n",
+                     "lib/e/fine.ex": "defmodule E.Fine do\n  def ok, do: :ok\nend\n"})
+    doc = json.loads(run_cli("map", str(tmp_path), "-f", "json", "--no-cache").stdout)
+    assert [(u["path"], u["kind"]) for u in doc["unread"]] == [("lib/e/broken.ex", "parse_error")]
+    markdown = run_cli("map", str(tmp_path), "--no-cache").stdout
+    assert "1 file(s) could not be read in full" in markdown and "| lib/e/broken.ex:" in markdown

@@ -49,7 +49,7 @@ class Section:
 def overview(doc: Map) -> list[Section]:
     jobs = doc["jobs"]
     return [
-        Section("Project", [Bullets(_project(doc["project"]))]),
+        Section("Project", [Bullets(_project(doc["project"])), *_unread(doc["unread"])]),
         Section("Supervision tree", _diagram(supervision_diagram(doc)) + _dynamic_starts(doc["dynamic_starts"])),
         Section("Processes", _table(["Module", "Kind", "Registered as", "Called from"], [
             ([p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed",
@@ -94,6 +94,12 @@ def _project(project: Map) -> list[str]:
             f"Repos: {', '.join(repos) or 'none'}",
             f"Direct dependencies: {sum(1 for d in project['deps'] if d['direct'])}",
             f"Config: {config or 'none'}"]
+
+
+def _unread(unread: list[Map]) -> list[Block]:
+    rows = [([f"{u['path']}:{u['line']}", u["message"]], u["path"]) for u in unread]
+    return [Note(f"{len(rows)} file(s) could not be read in full; what the map shows of them may be incomplete:"),
+            *_table(["File", "Why"], rows)] if rows else []
 
 
 def _reaches(contexts: list[Map]) -> list[Block]:

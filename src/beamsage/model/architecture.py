@@ -50,7 +50,15 @@ def build_map(project: Project) -> dict[str, Any]:
         "pubsub": _pubsub(project),
         "telemetry": _telemetry(project),
         "conventions": _conventions(project, {dep["name"] for dep in summary["deps"] if dep["direct"]}),
+        "unread": _unread(project),
     }
+
+
+def _unread(project: Project) -> list[dict[str, Any]]:
+    """Files the map could not read in full (a syntax error, a binary, a file too large): what it shows of them
+    may be incomplete, and the reader should know."""
+    return [{"path": path, "line": issue.span.line, "kind": issue.kind, "message": issue.message}
+            for path, facts in sorted(project.files.items()) for issue in facts.issues[:1]]
 
 
 # -- project --------------------------------------------------------------------------------------
