@@ -121,9 +121,12 @@ def test_an_umbrella_maps_every_app():
     assert doc["project"]["repo_adapters"] == {"Store.Repo": "Ecto.Adapters.Postgres"}
     assert "store" not in {d["name"] for d in doc["project"]["deps"]}  # an `in_umbrella` sibling, not a dependency
     assert {t["supervisor"]: [c["module"] for c in t["children"]] for t in doc["supervision"]} == {
-        "Store.Application": ["Store.Repo", "Oban", "Store.Carts"],
+        "Store.Application": ["Store.Repo", "Oban", "Store.Carts", "Task"],
         "StoreWeb.Application": ["Phoenix.PubSub", "StoreWeb.Endpoint"],
     }
+    store = next(t for t in doc["supervision"] if t["supervisor"] == "Store.Application")
+    assert [c["restart"] for c in store["children"]] == [None, None, ":transient", ":temporary"]
+    assert store["children"][3]["options"] == {"id": ":first_import", "restart": ":temporary"}
     (route,) = doc["routes"]
     assert (route["verb"], route["path"], route["target"], route["pipelines"]) == (
         "get", "/api/items/:id", "StoreWeb.ItemController", ["api"])

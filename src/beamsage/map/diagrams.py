@@ -46,7 +46,8 @@ def _child_label(child: Map) -> str:
     """`DynamicSupervisor (Demo.RoomSupervisor)`: a library child is told apart by the name it registers."""
     name = child["module"] or child["spec"]
     registered = child["options"].get("name")
-    return f"{name} ({registered})" if registered and registered != name else name
+    label = f"{name} ({registered})" if registered and registered != name else name
+    return f"{label}, restart {child['restart']}" if child.get("restart") not in (None, ":permanent") else label
 
 
 def context_graph(doc: Map) -> str:

@@ -129,19 +129,37 @@ def _supervision(project: Project) -> list[dict[str, Any]]:
     for start in _dynamic_starts(project):
         if start["supervisor"] and start["child"]:
             started.setdefault(start["supervisor"], set()).add(start["child"])
+    restarts = _declared_restarts(project)
     for tree in found:
-        _mark_started(tree, started)
+        _annotate(tree, started, restarts)
     return found
 
 
-def _mark_started(tree: dict[str, Any], started: dict[str, set[str]]) -> None:
-    """A child registered as `Demo.GameSupervisor` (by `name:` or by its own module) gets what is started under it."""
+def _annotate(tree: dict[str, Any], started: dict[str, set[str]], restarts: dict[str, str]) -> None:
+    """A child registered as `Demo.GameSupervisor` (by `name:` or by its own module) gets what is started under
+    it; a child whose module says `use GenServer, restart: :transient` gets that restart, unless its spec
+    overrides it."""
     for child in tree["children"]:
         registered = child["options"].get("name") or child["module"]
         if registered in started:
             child["started_dynamically"] = sorted(started[registered])
+        child["restart"] = child["restart"] or restarts.get(child["module"] or "")
         if "tree" in child:
-            _mark_started(child["tree"], started)
+            _annotate(child["tree"], started, restarts)
+
+
+_RESTART = re.compile(r"\brestart:\s*(:\w+)")
+
+
+def _declared_restarts(project: Project) -> dict[str, str]:
+    """Modules whose `use GenServer/Agent/Task/Supervisor, restart: ...` sets their child spec's restart."""
+    found = {}
+    for name, (_, module) in project.modules.items():
+        for use in module.uses:
+            match = _RESTART.search(use.argument or "")
+            if match:
+                found[name] = match.group(1)
+    return found
 
 
 def _tree(path: str, tree: SupervisionFacts, trees: dict[str, tuple[str, SupervisionFacts]],
@@ -152,8 +170,10 @@ def _tree(path: str, tree: SupervisionFacts, trees: dict[str, tuple[str, Supervi
 
 def _child(path: str, child: ChildFacts, trees: dict[str, tuple[str, SupervisionFacts]],
            depth: int) -> dict[str, Any]:
+    options = dict(child.options)
     node: dict[str, Any] = {"module": child.module or None, "spec": child.code, "path": path, "line": child.line,
-                            "conditional": child.conditional, "options": dict(child.options)}
+                            "conditional": child.conditional, "options": options,
+                            "restart": options.get("restart")}
     nested = trees.get(child.module)
     if nested is not None and nested[1].kind == "supervisor" and depth < _MAX_NESTING:
         node["tree"] = _tree(nested[0], nested[1], trees, depth + 1)

@@ -30,7 +30,8 @@ if TYPE_CHECKING:
     from .project import Project
 
 _CONDITIONALS = frozenset({"if", "unless", "case", "cond"})
-_OPTIONS = ("name", "strategy", "max_children")
+_OPTIONS = ("name", "strategy", "max_children")  # start options, by convention of the libraries that take them
+_OVERRIDES = ("id", "restart", "shutdown")  # `Supervisor.child_spec(spec, restart: :temporary)`
 
 
 class ChildFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -43,7 +44,7 @@ class ChildFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     end_line: int
     end_column: int
     conditional: bool = False  # started only under an `if`/`case` (or a helper's)
-    options: tuple[tuple[str, str], ...] = ()  # name/strategy/max_children as written
+    options: tuple[tuple[str, str], ...] = ()  # name/strategy/max_children as written; child_spec's id/restart/shutdown
 
 
 class SupervisionFacts(msgspec.Struct, frozen=True, gc=False):
@@ -183,9 +184,12 @@ def _children(file: ParsedFile, module: ModuleDef, node: Node, conditional: bool
 def _children_of_spec(file: ParsedFile, module: ModuleDef, call: Node, spec: Node,
                       conditional: bool) -> Iterator[ChildFacts]:
     head = spec.named_children[0] if spec.type == "tuple" and spec.named_children else spec
+    args = arguments(call)
+    overrides = tuple((k, " ".join(text(v).split())) for k, v in keyword_pairs(args[1] if len(args) > 1 else None)
+                      if k in _OVERRIDES)
     span = file.span(call)
     yield ChildFacts(module_reference(head, module) or "", " ".join(text(call).split()), span.line, span.column,
-                     span.end_line, span.end_column, conditional)
+                     span.end_line, span.end_column, conditional, overrides)
 
 
 def _last(node: Node) -> Node:
