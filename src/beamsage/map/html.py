@@ -102,7 +102,8 @@ def _findings(by_file: dict[str, list[Map]], rows: dict[str, list[tuple[str, str
         if back:
             parts.append(f'<p class="back">In the map: {back}</p>')
         items = [f'<li><span class="sev {f["severity"]}">{f["severity"]}</span> <code>{html.escape(f["rule"])}</code>'
-                 f' line {f["line"]}: {_inline(f["message"])}</li>'
+                 f' line {f["line"]}: {_inline(f["message"])}'
+                 + (f'<br><span class="fix">Fix: {_inline(f["fix"])}</span>' if f.get("fix") else "") + "</li>"
                  for f in sorted(by_file[path], key=lambda f: f["line"])]
         parts.append("<ul>" + "".join(items) + "</ul>")
     return "\n".join([*parts, "</section>"])
@@ -143,6 +144,7 @@ tr:target, h3:target { background: #fff8c5; }
 code { background: #f6f8fa; padding: 0 .2rem; border-radius: 3px; }
 pre.mermaid { background: #fafbfc; border: 1px solid #d0d7de; padding: 1rem; overflow-x: auto; }
 .sev { border-radius: 3px; padding: 0 .3rem; color: #fff; font-size: 85%; }
+.fix { color: #57606a; }
 .sev.error { background: #cf222e; } .sev.warning { background: #9a6700; } .sev.info { background: #0969da; }
 """
 
