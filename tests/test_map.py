@@ -369,3 +369,12 @@ def test_files_it_cannot_read_are_named_not_skipped_silently(tmp_path):
     assert [(u["path"], u["kind"]) for u in doc["unread"]] == [("lib/e/broken.ex", "parse_error")]
     markdown = run_cli("map", str(tmp_path), "--no-cache").stdout
     assert "1 file(s) could not be read in full" in markdown and "| lib/e/broken.ex:" in markdown
+
+
+def test_processes_list_messages_sent_to_them_by_name():
+    doc = json.loads(run_cli("map", str(FIXTURES / "map_umbrella"), "-f", "json", "--no-cache").stdout)
+    carts = next(p for p in doc["processes"] if p["module"] == "Store.Carts")
+    assert [(m["via"], m["caller"], m["line"]) for m in carts["messages"]] == [
+        ("GenServer.cast", "Store.Checkout.finish/1", 5), ("send", "Store.Checkout.finish/1", 6)]
+    markdown = run_cli("map", str(FIXTURES / "map_umbrella"), "--no-cache").stdout
+    assert "`GenServer.cast` from `Store.Checkout.finish/1` (apps/store/lib/store/checkout.ex:5)" in markdown

@@ -120,8 +120,11 @@ _MAX_SITES = 3
 
 
 def _call_sites(process: Map) -> str:
-    """The first few client calls (`refresh/1` from `Worker.perform/1`, file:line); the count of the rest."""
-    return _sites([{**s, "where": s["caller"]} for s in process["call_sites"]], lambda s: f"`{s['function']}` from ")
+    """The first few client calls (`refresh/1` from `Worker.perform/1`, file:line) and messages sent to it
+    directly (`GenServer.cast` from ...); the count of the rest."""
+    sites = [{**s, "where": s["caller"], "what": s["function"]} for s in process["call_sites"]]
+    sites += [{**m, "where": m["caller"], "what": m["via"]} for m in process["messages"]]
+    return _sites(sites, lambda s: f"`{s['what']}` from ")
 
 
 def _conventions(conventions: Map) -> list[str]:

@@ -198,15 +198,30 @@ def _processes(project: Project) -> list[dict[str, Any]]:
     found = []
     clients = _clients(project)
     sites = _call_sites(project)
+    messages = _messages(project)
     for path, facts in project.files.items():
         for process in facts.otp.processes if facts.otp else ():
             if {"live_view", "live_component", "channel", "application", "oban_worker"} & set(process.kinds):
                 continue  # listed with the routes, the tree and the jobs
+            names = {process.module, process.name}
             found.append({"module": process.module, "kinds": list(process.kinds), "path": path,
                           "name": process.name or None, "naming": process.name_kind,
                           "clients": sorted(clients.get(process.module, ())),
-                          "call_sites": sites.get(process.module, [])})
+                          "call_sites": sites.get(process.module, []),
+                          "messages": sorted((m for name in names if name for m in messages.get(name, ())
+                                              if not m["caller"].startswith(process.module + ".")),
+                                             key=lambda m: (m["path"], m["line"]))})
     return sorted(found, key=lambda p: p["module"])
+
+
+def _messages(project: Project) -> dict[str, list[dict[str, Any]]]:
+    """Per target name (a module, or an atom as `:ticker`), the calls, casts and sends addressed to it."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    for path, facts in project.files.items():
+        for site in facts.otp.messages if facts.otp else ():
+            found.setdefault(site.target, []).append(
+                {"via": site.via, "caller": site.caller, "path": path, "line": site.line})
+    return found
 
 
 def _call_sites(project: Project) -> dict[str, list[dict[str, Any]]]:

@@ -232,11 +232,21 @@ class ReachedCall(msgspec.Struct, frozen=True, gc=False, array_like=True):
     end_column: int
 
 
+class MessageSite(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """`GenServer.call(Shop.Cache, ...)`, `GenServer.cast`, `send(Shop.Cache, ...)` to a process named by a module."""
+
+    target: str  # the module (or atom name) as resolved
+    via: str  # "GenServer.call", "GenServer.cast", "send", "Agent.get"...
+    caller: str  # Module.function/arity
+    line: int
+
+
 class OtpFacts(msgspec.Struct, frozen=True, gc=False):
     processes: tuple[ProcessFacts, ...] = ()
     broadcasts: tuple[BroadcastFacts, ...] = ()
     waits: tuple[ReachedCall, ...] = ()  # `:infinity` waits
     spawns: tuple[ReachedCall, ...] = ()  # `Task.start`, bare `spawn`
+    messages: tuple[MessageSite, ...] = ()  # calls, casts and sends to a named process
 
 
 class SourceIssue(msgspec.Struct, frozen=True, gc=False):

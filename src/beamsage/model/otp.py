@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Iterator
 
 from tree_sitter import Node
 
-from ..source.syntax import Call, Clause, ModuleDef, atom_value, string_value, text
-from .facts import BroadcastFacts, OtpFacts, ProcessFacts, ReachedCall
+from ..source.syntax import Call, Clause, ModuleDef, atom_value, module_reference, string_value, text
+from .facts import BroadcastFacts, MessageSite, OtpFacts, ProcessFacts, ReachedCall
 from .kinds import REQUEST_HANDLERS
 
 if TYPE_CHECKING:
@@ -127,9 +127,29 @@ def otp_facts(file: ParsedFile) -> OtpFacts | None:
     broadcasts = list(_broadcasts(file))
     waits = tuple(_reached_calls(file, waits_forever)) if b":infinity" in file.doc.data else ()
     spawns = tuple(_reached_calls(file, starts_unsupervised))
-    if not (found or broadcasts or waits or spawns):
+    messages = tuple(_messages(file))
+    if not (found or broadcasts or waits or spawns or messages):
         return None
-    return OtpFacts(tuple(found), tuple(broadcasts), waits, spawns)
+    return OtpFacts(tuple(found), tuple(broadcasts), waits, spawns, messages)
+
+
+_MESSAGING = {"GenServer": ("call", "cast", "multi_call", "abcast"), "Agent": ("get", "update", "get_and_update", "cast"),
+              ":gen_statem": ("call", "cast"), "Process": ("send", "send_after")}
+
+
+def _messages(file: ParsedFile) -> Iterator[MessageSite]:
+    """Calls, casts and sends whose target is a process named by a module (`Shop.Cache`, `__MODULE__`) or an
+    atom: who talks to which named process, for the map."""
+    for call in file.outline.calls:
+        owner = call.owner
+        if owner is None or owner.module is None or not call.args or call.capture:
+            continue
+        if not (call.name in _MESSAGING.get(call.module or "", ()) or (call.name == "send" and call.module is None)):
+            continue
+        target = module_reference(call.args[0], owner.module) or (f":{name}" if (name := atom_value(call.args[0])) else None)
+        if target:
+            via = f"{call.module}.{call.name}" if call.module else call.name
+            yield MessageSite(target, via, f"{owner.module.name}.{owner.name}/{owner.arity}", file.span(call.node).line)
 
 
 def waits_forever(call: Call) -> bool:
