@@ -32,7 +32,10 @@ def test_example_findings_are_exactly_the_planted_mistakes():
         # `privileged-fields` in the app's .beamsage.toml: customers must not set status or totals
         ("lib/shop/orders/order.ex", 36, "Security.MassAssignment", "high"),
         ("lib/shop/catalog.ex", 60, "Ecto.LeadingWildcardSearch", "high"),
-        ("lib/shop/catalog/product.ex", 33, "Ecto.UniqueConstraintWithoutIndex", "high"),
+        ("lib/shop/catalog/product.ex", 36, "Ecto.UniqueConstraintWithoutIndex", "high"),
+        # `weight_grams` was added to the Product schema (and its changeset) but no migration adds the column:
+        # every query through the schema fails
+        ("lib/shop/catalog/product.ex", 21, "Schema.FieldWithoutColumn", "high"),
         ("lib/shop/orders.ex", 29, "Ecto.PreloadInLoop", "high"),
         ("lib/shop_web/live/product_live/show.ex", 9, "Ecto.AssociationNotLoaded", "high"),
         # the show page subscribes to price updates in mount/3 (through watch_price/1) without `connected?`

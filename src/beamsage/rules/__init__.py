@@ -5,7 +5,7 @@ Importing this package registers every rule; `all_rules()` lists them.
 
 from __future__ import annotations
 
-from . import accessibility, channel, ecto, liveview, migration, oban, otp, security, source, tests  # noqa: F401  (registers the rules)
+from . import accessibility, channel, consistency, ecto, liveview, migration, oban, otp, security, source, tests  # noqa: F401  (registers the rules)
 from .base import (
     Confidence,
     FileRule,

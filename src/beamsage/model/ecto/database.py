@@ -8,7 +8,10 @@ point and only the migrations it does not record are replayed on top.
 Every table, column and index remembers the file and line that created it,
 so findings can point at the migration to change. What could not be read
 (`unknown` operations) makes the tables it may touch `uncertain`; rules
-that claim something is missing stay quiet about uncertain tables.
+that claim something is missing stay quiet about uncertain tables. Code that
+may add columns the replay cannot list (a custom macro in a `create table`
+block, a helper called with the table's name) makes a table `partial`: its
+indexes and keys are still known, its column list is not complete.
 """
 
 from __future__ import annotations
@@ -38,6 +41,9 @@ class ColumnState:
     size: int | None = None
     precision: int | None = None
     scale: int | None = None
+    default: str | None = None  # as written; `modify` without `default:` keeps it
+    generated: bool = False  # a generated (or identity) column: the database computes it
+    sql: bool = False  # added by `execute` SQL rather than the DSL
 
 
 @dataclass
@@ -69,6 +75,7 @@ class Table:
     indexes: dict[str, IndexState] = field(default_factory=dict)
     checks: dict[str, CheckState] = field(default_factory=dict)
     uncertain: bool = False
+    partial: bool = False  # columns may exist that `columns` does not list
 
     def leading(self, column: str) -> bool:
         """Whether an index (or the primary key) can look rows up by `column`."""
@@ -103,12 +110,17 @@ class Database:
     tables: dict[str, Table] = field(default_factory=dict)
     uncertain: bool = False  # something changed the schema in a way not understood
     steps: list[Step] = field(default_factory=list)  # the migrations replayed, in order
+    partial: bool = False  # code not understood may have added columns to any table
 
     def table(self, name: str) -> Table | None:
         return self.tables.get(name)
 
     def is_certain(self, table: Table) -> bool:
         return not (self.uncertain or table.uncertain)
+
+    def knows_columns(self, table: Table) -> bool:
+        """Whether `table.columns` lists every column the table has."""
+        return self.is_certain(table) and not (self.partial or table.partial)
 
     def index_named(self, name: str) -> tuple[Table, IndexState] | None:
         for table in self.tables.values():
@@ -135,6 +147,7 @@ def build_databases(
                 database.steps.append(Step(path, facts, replay.snapshot(facts), database.uncertain))
                 for op in facts.ops:
                     replay.apply(op, path)
+                replay.opaque(facts.opaque)
         databases.append(database)
     return databases
 
@@ -183,21 +196,30 @@ class _Replay:
         if handler is not None:
             handler(op, origin)
 
+    def opaque(self, names: tuple[str, ...]) -> None:
+        """Tables a migration may have changed in ways not read ("*": any)."""
+        for name in names:
+            if name == "*":
+                self.db.partial = True
+            elif name in self.db.tables:
+                self.db.tables[name].partial = True
+
     def _create_table(self, op: MigrationOp, origin: Origin) -> None:
         if op.table in self.db.tables and op.if_exists:
             return
-        table = Table(op.table, origin, op.prefix, primary_key=op.primary_key or ())
+        table = Table(op.table, origin, op.prefix, primary_key=op.primary_key or (), partial=op.opaque)
         self.db.tables[op.table] = table
-        self._changes(table, op.changes, origin)
+        self._changes(table, op.changes, origin, op.sql)
         for key in table.primary_key:  # the `id` column `create table` adds by itself
             table.columns.setdefault(key, ColumnState(key, ":id", origin, null=False))
 
     def _alter_table(self, op: MigrationOp, origin: Origin) -> None:
         table = self.db.tables.get(op.table)
         if table is not None:
-            self._changes(table, op.changes, origin)
+            table.partial = table.partial or op.opaque
+            self._changes(table, op.changes, origin, op.sql)
 
-    def _changes(self, table: Table, changes: tuple[Change, ...], origin: Origin) -> None:
+    def _changes(self, table: Table, changes: tuple[Change, ...], origin: Origin, sql: bool = False) -> None:
         for change in changes:
             column = change.column
             where = Origin(origin.path, column.line or origin.line, column.position)
@@ -212,6 +234,7 @@ class _Replay:
                     state.type, state.size, state.precision, state.scale = (
                         column.type, column.size, column.precision, column.scale)
                 state.null = column.null if column.null is not None else state.null
+                state.default = column.default if column.default is not None else state.default
                 if column.references is not None:
                     state.references, state.origin = column.references, where  # the line that adds the key
             elif change.action.startswith("add") or change.action == "modify":
@@ -220,6 +243,7 @@ class _Replay:
                 table.columns[column.name] = ColumnState(
                     column.name, column.type, where, column.null, column.references,
                     column.size, column.precision, column.scale,
+                    default=column.default, generated=column.generated, sql=sql,
                 )
 
     def _drop_table(self, op: MigrationOp, origin: Origin) -> None:

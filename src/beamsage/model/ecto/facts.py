@@ -17,6 +17,8 @@ class FieldFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     column: str | None = None  # `source:` when the column is named differently
     default: str | None = None
     virtual: bool = False
+    autogenerate: bool = False  # `autogenerate: true`: Ecto fills it on insert
+    read_after_writes: bool = False  # `read_after_writes: true`: the database fills it
 
 
 class AssocFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -30,6 +32,7 @@ class AssocFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     type: str | None = None  # belongs_to `type:`
     through: tuple[str, ...] = ()
     join_through: str | None = None  # a table name or a module
+    source: str | None = None  # belongs_to/embeds `source:`: the column when named differently
 
 
 class ConstraintFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -56,6 +59,14 @@ class SchemaFacts(msgspec.Struct, frozen=True, gc=False):
     cast: tuple[str, ...] = ()
     required: tuple[str, ...] = ()
     constraints: tuple[ConstraintFacts, ...] = ()
+    foreign_key_type: str | None = None  # `@foreign_key_type` as written, when the module sets it
+    # Fields some public function of the module casts without `validate_required` on its way
+    # (through the module's own helpers): not required everywhere.
+    optional: tuple[str, ...] = ()
+    # What the source does not tell: "timestamps" (options not written out), "cast"
+    # (a cast or validate_required whose field list is not a literal).
+    unknown: tuple[str, ...] = ()
+    timestamps_line: int = 0  # where `timestamps()` is called (0: no call)
 
     @property
     def embedded(self) -> bool:
@@ -148,8 +159,21 @@ class AssignFacts(msgspec.Struct, frozen=True, gc=False, array_like=True):
     element: bool = False  # `stream_insert/3`: one element of the stream
 
 
+class FieldWrites(msgspec.Struct, frozen=True, gc=False, array_like=True):
+    """The fields one function sets on structs it may insert: keys of struct
+    literals (`%Post{title: t}`, `%{post | title: t}`), `put_change/3`,
+    `change/2`, `cast/3` field lists, `put_assoc`/`cast_assoc`/`build_assoc`
+    names, `struct/2`, `Map.put/3`, `Repo.insert_all/3` rows. A write whose
+    keys the source does not spell out is `dynamic`: its target schema module
+    when written (`struct(Post, attrs)`, `change(%Post{}, attrs)`), else ""."""
+
+    keys: tuple[str, ...] = ()
+    dynamic: tuple[str, ...] = ()
+
+
 class FunctionLoads(msgspec.Struct, frozen=True, gc=False, array_like=True):
-    """What one function returns, reads through associations and hands to templates."""
+    """What one function returns, reads through associations, hands to templates
+    and sets on structs."""
 
     module: str | None  # None: a template file
     name: str
@@ -157,6 +181,7 @@ class FunctionLoads(msgspec.Struct, frozen=True, gc=False, array_like=True):
     returns: Origin | None = None
     reads: tuple[AssocRead, ...] = ()
     assigns: tuple[AssignFacts, ...] = ()
+    writes: FieldWrites | None = None  # the schema fields it sets (`model.ecto.writes`)
 
 
 # -- migrations -----------------------------------------------------------------
@@ -187,6 +212,7 @@ class Column(msgspec.Struct, frozen=True, gc=False, array_like=True):
     from_null: bool | None = None  # `from: {:string, null: true}`: the old nullability
     end_line: int = 0  # where its declaration ends (0: unknown)
     end_column: int = 0
+    generated: bool = False  # `generated: "ALWAYS AS (...) STORED"`, GENERATED ... AS: the database computes it
 
 
 class Change(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -236,6 +262,9 @@ class MigrationOp(msgspec.Struct, frozen=True, gc=False, array_like=True):
     check: str | None = None  # create_constraint: the CHECK expression; None for an exclusion constraint
     validate: bool = True  # create_constraint: false for `validate: false` / NOT VALID
     sql: bool = False  # the op comes from `execute` SQL rather than the DSL
+    # create_table/alter_table: the block (or the SQL) holds something not understood
+    # (a custom macro, a helper call, `INHERITS`): it may add columns the op does not list.
+    opaque: bool = False
 
 
 class Statement(msgspec.Struct, frozen=True, gc=False, array_like=True):
@@ -264,3 +293,6 @@ class MigrationFacts(msgspec.Struct, frozen=True, gc=False):
     entry_column: int = 0
     down: bool = False  # whether `down/0` is defined
     statements: tuple[Statement, ...] = ()
+    # Tables whose columns code of the migration not understood may change (a helper
+    # called with the table's name); "*": any table.
+    opaque: tuple[str, ...] = ()

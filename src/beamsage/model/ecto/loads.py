@@ -16,6 +16,9 @@ Per function this reads three things, joined across files by `Loading`:
   (`render(conn, :index, posts: posts)`) and what a LiveView assigns
   (`assign/2,3`, `assign_new/3`, `stream/3`, `stream_insert/3`).
 
+Each function's entry also carries the fields it sets (`writes`, read by
+`model.ecto.writes`), for rules about columns nothing fills.
+
 A variable is resolved only when exactly one binding of it is visible at
 the read (rebinding, patterns like `{:ok, post}`, `case` branches make it
 unknown), and unknown values are never judged. Code that checks
@@ -47,6 +50,7 @@ from ..assigns import assign_pairs, option_pairs
 from ..calls import delegate_target, project_callee
 from .facts import AssignFacts, AssocRead, FunctionLoads, Origin
 from .queries import is_repo_call, preload_names, read_query
+from .writes import write_facts
 
 if TYPE_CHECKING:
     from ..parsed import ParsedFile
@@ -107,8 +111,13 @@ class _Site:
 
 def load_facts(file: ParsedFile) -> list[FunctionLoads]:
     if _NOT_APPLICATION & file.kinds or file.path.endswith(".exs"):
-        return []  # tests, config, migrations and scripts render nothing users see
-    return _Reader(file).facts()
+        return []  # tests, config, migrations and scripts render nothing users see (nor insert for them)
+    loads = _Reader(file).facts()
+    writes = write_facts(file)
+    if not writes:
+        return loads
+    found = [msgspec.structs.replace(f, writes=writes.pop((f.module, f.name, f.arity), None)) for f in loads]
+    return found + [FunctionLoads(module, name, arity, writes=w) for (module, name, arity), w in writes.items()]
 
 
 class _Reader:

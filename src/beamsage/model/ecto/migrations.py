@@ -41,6 +41,14 @@ _VERSION = re.compile(r"(?:^|/)(\d+)_[^/]*\.exs$")
 _TABLE_BLOCK = {"create": "create_table", "create_if_not_exists": "create_table", "alter": "alter_table"}
 _COLUMN_ACTIONS = frozenset({"add", "add_if_not_exists", "modify", "remove", "remove_if_exists"})
 _MAX_INLINE = 5  # how deep helper functions of the migration are followed
+# Calls of `change/0` that change no table's columns, by their (local) name or module.
+_HARMLESS_LOCAL = frozenset({"flush", "repo", "prefix", "direction", "execute", "index", "unique_index",
+                             "constraint", "table", "references", "require", "import", "alias"})
+_HARMLESS_MODULES = frozenset({"Logger", "IO", "Process", "Application", "System", "Code", "Mix"})
+# DSL calls that, found inside a call not understood (`Enum.each(..., fn t -> alter table(t) ...)`),
+# mean that call changes tables.
+_DSL = frozenset({"create", "create_if_not_exists", "alter", "drop", "drop_if_exists", "rename", "execute",
+                  "add", "add_if_not_exists", "modify", "remove", "remove_if_exists", "timestamps"})
 
 
 def migration_version(path: str) -> int | None:
@@ -66,6 +74,7 @@ def migration_facts(outline: Outline, module: ModuleDef, version: int) -> Migrat
         entry_column=clauses[(entry, 0)].node.start_point[1] + 1 if entry else 0,
         down=("down", 0) in clauses,
         statements=tuple(_statements(outline, clauses, entry)),
+        opaque=tuple(dict.fromkeys(reader.opaque)),
     )
 
 
@@ -143,6 +152,29 @@ def _on_migration_repo(node: Node) -> bool:
     return left is not None and left.type == "call" and call_name(left) == "repo" and not arguments(left)
 
 
+def _data_call_node(node: Node) -> bool:
+    """`repo().update_all(...)`, `Repo.insert_all(...)`: rows, not columns."""
+    name = call_name(node)
+    target = node.child(0)
+    right = target.child_by_field_name("right") if target is not None and target.type == "dot" else None
+    name = text(right) if right is not None else name
+    if name is None or not runs_query(name):
+        return False
+    left = target.child_by_field_name("left")
+    return _on_migration_repo(node) or (left is not None and text(left).split(".")[-1] == "Repo")
+
+
+def _holds_dsl(node: Node) -> bool:
+    """Whether a migration DSL call (`alter`, `add`, `execute`...) sits inside `node`."""
+    stack = list(node.named_children)
+    while stack:
+        child = stack.pop()
+        if child.type == "call" and call_name(child) in _DSL:
+            return True
+        stack.extend(child.named_children)
+    return False
+
+
 def _attribute_true(module: ModuleDef, name: str) -> bool:
     values = module.attributes.get(name, [])
     return bool(values) and text(values[-1]) == "true"
@@ -159,6 +191,7 @@ class _Reader:
         self.module = module
         self.clauses = clauses
         self.ops: list[MigrationOp] = []
+        self.opaque: list[str] = []  # tables code not understood may change ("*": any)
 
     def block(self, body: Node | None, depth: int) -> None:
         for node in statements(body):
@@ -177,10 +210,35 @@ class _Reader:
         elif not args and (name, 0) in self.clauses and depth < _MAX_INLINE:
             self.block(self.clauses[(name, 0)].body, depth + 1)  # a helper of the migration
         else:
+            self.not_understood(node, name, args)
             # `if`, `for`, `Enum.each`...: DSL calls inside still change the schema.
             for child in node.children if node.type == "call" else ():
                 if child.type == "do_block":
                     self.block(child, depth + 1)
+
+    def not_understood(self, node: Node, name: str | None, args: list[Node]) -> None:
+        """A call the replay does not follow: a helper with arguments
+        (`add_audit_columns(:posts)`), a remote helper, `Enum.each` over
+        tables. The tables it names may gain columns the replay does not
+        see; when it holds DSL calls but names no table, any table may."""
+        if node.type != "call" or do_block(node) is not None:
+            return  # `if`/`for`/`with` blocks are read statement by statement
+        target = node.child(0)
+        remote = target is not None and target.type == "dot"
+        if name in _HARMLESS_LOCAL or (remote and _data_call_node(node)):
+            return
+        if remote:
+            left = target.child_by_field_name("left")
+            if left is not None and text(left).split(".")[0] in _HARMLESS_MODULES:
+                return
+            args = arguments(node)
+        tables = [found for arg in args for found in (names(arg, self.module) or ())]
+        if tables:
+            self.opaque.extend(tables)
+        elif not remote or _holds_dsl(node):
+            # A helper of the migration, or one it imports: it may change any table. A remote call
+            # naming no table (`Oban.Migrations.up/1`) is taken to manage tables of its own.
+            self.opaque.append("*")
 
     # -- DSL ----------------------------------------------------------------
 
@@ -224,7 +282,10 @@ class _Reader:
             self.ops.append(MigrationOp("drop_table", table=table, prefix=prefix, if_exists=if_exists, **_at(node)))
             return
         block = do_block(node)
-        changes = self.columns(block)
+        changes, opaque = self.columns(block)
+        options = keyword(opts, "options")
+        if options is not None and "INHERITS" in (string_value(options) or text(options)).upper():
+            opaque = True  # the parent table's columns too
         primary_key = None
         if verb != "alter":
             implicit = _implicit_key(opts, line)
@@ -232,14 +293,30 @@ class _Reader:
             primary_key = tuple(c.column.name for c in changes if c.column.primary_key)
         self.ops.append(MigrationOp(_TABLE_BLOCK.get(verb, "create_table"), line, table=table, prefix=prefix,
                                     if_exists=if_exists, changes=tuple(changes), primary_key=primary_key,
-                                    position=node.start_point[1] + 1))
+                                    position=node.start_point[1] + 1, opaque=opaque))
 
-    def columns(self, block: Node | None) -> list[Change]:
+    def columns(self, block: Node | None) -> tuple[list[Change], bool]:
+        """The column changes of a `create table`/`alter table` block, and
+        whether it holds anything else (a custom macro, a loop, a helper call,
+        options not written out) that may add columns not listed."""
         changes: list[Change] = []
+        opaque = False
         for node in statements(block):
+            if node.type == "comment":
+                continue
             name = call_name(node)
             args = arguments(node) if name else []
             line = node.start_point[0] + 1
+            if name == "timestamps" and args:
+                resolved = attribute(self.module, args[0])
+                if resolved is not None:
+                    args = [resolved]
+                if args[0].type != "keywords" and not (
+                        args[0].type == "list" and all(c.type == "keywords" for c in args[0].named_children)):
+                    opaque = True  # `timestamps(@opts)`: the names are not known
+            if name not in _COLUMN_ACTIONS | {"timestamps"} or (name != "timestamps" and not (
+                    args and atom_value(args[0]))):
+                opaque = True
             if name in _COLUMN_ACTIONS and args and atom_value(args[0]):
                 column = self.column(atom_value(args[0]), args[1:], line)
                 at = _at(node)
@@ -258,7 +335,7 @@ class _Reader:
                             position=node.start_point[1] + 1,
                         )
                         changes.append(Change("add", column))
-        return changes
+        return changes, opaque
 
     def column(self, name: str, rest: list[Node], line: int) -> Column:
         type_node = rest[0] if rest and rest[0].type != "keywords" else None
@@ -280,6 +357,7 @@ class _Reader:
             precision=_integer(keyword(opts, "precision")),
             scale=_integer(keyword(opts, "scale")),
             from_null=from_null,
+            generated=keyword(opts, "generated") is not None,
         )
 
     def reference(self, node: Node | None) -> Reference | None:

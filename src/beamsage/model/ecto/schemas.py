@@ -1,5 +1,10 @@
 """Ecto schemas as facts: table, primary key, fields, associations, and what
-the module's changesets cast, require and constrain."""
+the module's changesets cast, require and constrain.
+
+Module attributes Ecto reads are honoured where the module sets them:
+`@primary_key`, `@foreign_key_type`, `@schema_prefix`, `@timestamps_opts`.
+Set by another module's `__using__` they are not seen: rules that depend on
+them check the module's `use`s first."""
 
 from __future__ import annotations
 
@@ -42,8 +47,9 @@ def schema_facts(outline: Outline, module: ModuleDef, span) -> SchemaFacts | Non
     if name == "schema" and table is None:
         return None  # `schema @source do`: not knowable from the source
     body = do_block(node)
-    fields, assocs, timestamps = _body(statements(body), module)
+    fields, assocs, (timestamps, timestamps_line), unknown = _body(statements(body), module)
     cast, required, constraints = _changesets(outline, module, span)
+    optional, dynamic = _optional(outline, module)
     return SchemaFacts(
         module=module.name,
         line=node.start_point[0] + 1,
@@ -56,6 +62,10 @@ def schema_facts(outline: Outline, module: ModuleDef, span) -> SchemaFacts | Non
         cast=cast,
         required=required,
         constraints=constraints,
+        foreign_key_type=text(_attribute(module, "foreign_key_type")) or None,
+        optional=optional,
+        unknown=unknown + (("cast",) if dynamic else ()),
+        timestamps_line=timestamps_line,
     )
 
 
@@ -85,10 +95,13 @@ def _primary_key(module: ModuleDef) -> tuple[str, ...]:
     return ("id",)
 
 
-def _body(nodes: list[Node], module: ModuleDef) -> tuple[list[FieldFacts], list[AssocFacts], tuple[str, ...]]:
+def _body(nodes: list[Node], module: ModuleDef
+          ) -> tuple[list[FieldFacts], list[AssocFacts], tuple[tuple[str, ...], int], tuple[str, ...]]:
     fields: list[FieldFacts] = []
     assocs: list[AssocFacts] = []
     timestamps: tuple[str, ...] = ()
+    timestamps_line = 0
+    unknown: tuple[str, ...] = ()
     extra_primary = []
     for node in nodes:
         name = call_name(node)
@@ -105,6 +118,8 @@ def _body(nodes: list[Node], module: ModuleDef) -> tuple[list[FieldFacts], list[
                     column=name_of(keyword(opts, "source")),
                     default=text(keyword(opts, "default")) if keyword(opts, "default") is not None else None,
                     virtual=text(keyword(opts, "virtual")) == "true",
+                    autogenerate=text(keyword(opts, "autogenerate")) == "true",
+                    read_after_writes=text(keyword(opts, "read_after_writes")) == "true",
                 )
             )
             if text(keyword(opts, "primary_key")) == "true":
@@ -112,12 +127,25 @@ def _body(nodes: list[Node], module: ModuleDef) -> tuple[list[FieldFacts], list[
         elif name in _ASSOCIATIONS and args and atom_value(args[0]):
             assocs.append(_association(name, args, line, module))
         elif name == "timestamps":
-            opts = args[0] if args else None
-            inserted = name_of(keyword(opts, "inserted_at")) or "inserted_at"
-            updated = name_of(keyword(opts, "updated_at")) or "updated_at"
-            timestamps = tuple(n for n, node_ in ((inserted, "inserted_at"), (updated, "updated_at"))
-                               if text(keyword(opts, node_)) != "false")
-    return fields, assocs, timestamps
+            opts = attribute(module, args[0]) or args[0] if args else None
+            defaults = _attribute(module, "timestamps_opts")
+            if not _literal_options(opts) or not _literal_options(defaults):
+                unknown = ("timestamps",)  # `timestamps(@opts)`: the names are not known
+
+            def option(key: str, opts=opts, defaults=defaults) -> Node | None:
+                value = keyword(opts, key)
+                return value if value is not None else keyword(defaults, key)
+
+            timestamps = tuple(name_of(option(key)) or key for key in ("inserted_at", "updated_at")
+                               if text(option(key)) != "false")
+            timestamps_line = line
+    return fields, assocs, (timestamps, timestamps_line), unknown
+
+
+def _literal_options(node: Node | None) -> bool:
+    """No options, or a keyword list written out."""
+    return node is None or node.type == "keywords" or (
+        node.type == "list" and all(child.type == "keywords" for child in node.named_children))
 
 
 def _type_text(node: Node | None, module: ModuleDef) -> str:
@@ -145,7 +173,48 @@ def _association(kind: str, args: list[Node], line: int, module: ModuleDef) -> A
         join_through=(string_value(join_through) or module_reference(join_through, module) or text(join_through))
         if join_through is not None
         else None,
+        source=name_of(keyword(opts, "source")),
     )
+
+
+def _optional(outline: Outline, module: ModuleDef) -> tuple[tuple[str, ...], bool]:
+    """Fields some public function of the module casts without requiring them
+    (`validate_required` in it, or in a local function it calls), and whether
+    a cast or `validate_required` of the module has a field list not written out."""
+    clauses = outline.clauses_of(module)
+    casts: dict[int, set[str]] = {}
+    requires: dict[int, set[str]] = {}
+    callees: dict[int, set[int]] = {}
+    dynamic = False
+    for call in outline.calls:
+        owner = call.owner
+        if call.module_def is not module or owner is None:
+            continue
+        if call.name in ("cast", "validate_required") and call.module in (None, "Ecto.Changeset"):
+            position = 2 if call.name == "cast" else 1
+            if len(call.args) <= position:
+                continue
+            found = names(call.args[position], module)
+            dynamic = dynamic or found is None
+            (casts if call.name == "cast" else requires).setdefault(id(owner), set()).update(found or ())
+        elif call.module in (None, module.name) and call.name:
+            for clause in clauses:
+                if clause.name == call.name and clause.min_arity <= call.arity <= clause.arity:
+                    callees.setdefault(id(owner), set()).add(id(clause))
+    optional: set[str] = set()
+    for clause in clauses:
+        if not clause.public:
+            continue
+        seen, todo = set(), [id(clause)]
+        while todo:
+            key = todo.pop()
+            if key not in seen:
+                seen.add(key)
+                todo.extend(callees.get(key, ()))
+        cast = set().union(*(casts.get(key, set()) for key in seen))
+        required = set().union(*(requires.get(key, set()) for key in seen))
+        optional |= cast - required
+    return tuple(sorted(optional)), dynamic
 
 
 def _changesets(outline: Outline, module: ModuleDef, span) -> tuple[tuple, tuple, tuple]:

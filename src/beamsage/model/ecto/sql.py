@@ -564,6 +564,8 @@ def _column(node: exp.Expression, line: int) -> tuple[Column, bool]:
             fields["references"] = _reference(rule)
         elif isinstance(rule, exp.UniqueColumnConstraint):
             unique = True
+        elif isinstance(rule, (exp.ComputedColumnConstraint, exp.GeneratedAsIdentityColumnConstraint)):
+            fields["generated"] = True
     return Column(_ident(node.this), line, **fields), unique
 
 
@@ -639,6 +641,9 @@ def _create_table(tree: exp.Expression, line: int) -> list[MigrationOp]:
     for key in primary_key:
         if key in columns:
             columns[key] = msgspec.structs.replace(columns[key], primary_key=True, null=False)
+    properties = tree.args.get("properties")
+    inherits = properties is not None and any(
+        isinstance(prop, exp.InheritsProperty) for prop in properties.expressions)
     op = MigrationOp(
         kind="create_table",
         line=line,
@@ -647,6 +652,7 @@ def _create_table(tree: exp.Expression, line: int) -> list[MigrationOp]:
         if_exists=bool(tree.args.get("exists")),
         changes=tuple(Change("add", column) for column in columns.values()),
         primary_key=tuple(primary_key),
+        opaque=inherits,  # INHERITS: the parent's columns too
     )
     return [op, *indexes]
 

@@ -17,6 +17,8 @@ defmodule Shop.Catalog.Product do
     field :supplier_sku, :string
     field :active, :boolean, default: true
     field :featured, :boolean, default: false
+    # Shipping is priced by weight now.
+    field :weight_grams, :integer
 
     belongs_to :category, Category
 
@@ -26,7 +28,8 @@ defmodule Shop.Catalog.Product do
   @doc false
   def changeset(product, attrs) do
     product
-    |> cast(attrs, [:name, :slug, :description, :price_cents, :stock, :supplier_sku, :active, :category_id])
+    |> cast(attrs, [:name, :slug, :description, :price_cents, :stock, :supplier_sku, :active, :category_id,
+                    :weight_grams])
     |> validate_required([:name, :slug, :price_cents])
     |> validate_format(:slug, ~r/^[a-z0-9]+(?:-[a-z0-9]+)*$/)
     |> validate_prices_and_stock()
