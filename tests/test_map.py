@@ -378,3 +378,21 @@ def test_processes_list_messages_sent_to_them_by_name():
         ("GenServer.cast", "Store.Checkout.finish/1", 5), ("send", "Store.Checkout.finish/1", 6)]
     markdown = run_cli("map", str(FIXTURES / "map_umbrella"), "--no-cache").stdout
     assert "`GenServer.cast` from `Store.Checkout.finish/1` (apps/store/lib/store/checkout.ex:5)" in markdown
+
+
+def test_consistency_findings_come_with_the_map():
+    (finding,) = shop_map()["consistency"]
+    assert (finding["rule"], finding["path"], finding["line"]) == (
+        "Schema.FieldWithoutColumn", "lib/shop/catalog/product.ex", 21)
+    assert "| `Schema.FieldWithoutColumn` (error) | lib/shop/catalog/product.ex:21 |" in run_cli(
+        "map", str(SHOP), "--no-cache").stdout
+
+
+def test_consistency_follows_the_projects_configuration(tmp_path):
+    import shutil
+
+    project = tmp_path / "shop"
+    shutil.copytree(SHOP, project)
+    (project / ".beamsage.toml").write_text('ignore = ["Schema.FieldWithoutColumn"]\n')
+    doc = json.loads(run_cli("map", str(project), "-f", "json", "--no-cache").stdout)
+    assert doc["consistency"] == []

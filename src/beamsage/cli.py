@@ -19,7 +19,7 @@ from . import __version__
 from .engine import baseline as baselines
 from .engine.cache import Cache, default_cache_dir
 from .engine.config import ConfigError, load_config
-from .engine.pipeline import load_project
+from .engine.pipeline import load_project, project_findings
 from .engine.pipeline import review as run_review
 from .map import FORMATS as MAP_FORMATS
 from .map.html import render_html
@@ -158,9 +158,13 @@ def map_(path, format_, output, config_path, no_cache, jobs) -> None:
     cache = Cache(None if no_cache else default_cache_dir())
     if format_ == "html":  # the page links the review's findings to the map, so it runs the review too
         result = run_review(layout, config, cache=cache, jobs=jobs)
-        rendered = render_html(build_map(result.project), [finding_json(f) for f in result.findings])
+        findings = [finding_json(f) for f in result.findings]
+        doc = {**build_map(result.project), "consistency": [f for f in findings if f["family"] == "Schema"]}
+        rendered = render_html(doc, findings)
     else:
-        rendered = MAP_FORMATS[format_](build_map(load_project(layout, config, cache=cache, jobs=jobs)))
+        project = load_project(layout, config, cache=cache, jobs=jobs)
+        consistency = [finding_json(f) for f in project_findings(project, config, "Schema")]
+        rendered = MAP_FORMATS[format_]({**build_map(project), "consistency": consistency})
     if output is None:
         click.echo(rendered, nl=False)
         return

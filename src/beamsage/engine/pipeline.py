@@ -74,6 +74,24 @@ def review(
         raw.extend(_project_findings(project))
     finally:
         gc.unfreeze()
+    result = _judged(project, raw, config, baseline, cached)
+    cache.prune()
+    cache.close()
+    return result
+
+
+def project_findings(project: Project, config: Config, family: str) -> list[Finding]:
+    """One family's project rules over a loaded project, judged as a review judges them (configuration,
+    suppressions): the Schema findings `map` shows beside the architecture."""
+    raw = _project_findings(project, [rule for rule in all_rules() if rule.family == family])
+    return _judged(project, raw, config, None, 0).findings
+
+
+def _judged(project: Project, raw: list[Finding], config: Config, baseline: set[str] | None,
+            cached: int) -> ReviewResult:
+    """Fingerprint the findings, then keep what the configuration, the suppressions and the baseline let
+    through, sorted."""
+    layout = project.layout
     raw = assign_fingerprints(_most_confident(raw), lambda path: _read_lines(layout.root / path))
     result = ReviewResult(project, [], config, cached=cached)
     directives = {path: facts.directives for path, facts in project.files.items() if facts.directives}
@@ -92,8 +110,6 @@ def review(
                 finding = msgspec.structs.replace(finding, severity=severity)
             result.findings.append(finding)
     result.findings.sort(key=Finding.sort_key)
-    cache.prune()
-    cache.close()
     return result
 
 
@@ -216,9 +232,9 @@ def _cpu_count() -> int:
 # -- project phase --------------------------------------------------------------
 
 
-def _project_findings(project: Project) -> list[Finding]:
+def _project_findings(project: Project, rules=None) -> list[Finding]:
     findings: list[Finding] = []
-    for rule in all_rules():
+    for rule in all_rules() if rules is None else rules:
         try:
             findings.extend(rule.check(project) if isinstance(rule, ProjectRule) else rule.check_project(project))
         except (Exception, RecursionError) as err:

@@ -71,6 +71,9 @@ def overview(doc: Map) -> list[Section]:
             + _table(["Table (from migrations)", "Columns", "Indexes"], [
             ([t["name"] + ("" if t["certain"] else " (uncertain)"), str(len(t["columns"])), str(len(t["indexes"]))],
              t["migrations"][-1] if t["migrations"] else None) for t in doc["tables"]])),
+        Section("Consistency", _table(["Rule", "Where", "Finding"], [
+            ([f"`{f['rule']}` ({f['severity']})", f"{f['path']}:{f['line']}", f["message"]], f["path"])
+            for f in doc.get("consistency", ())])),
         Section("Jobs", _table(["Worker", "Queue"], [([w["module"], w["queue"] or "?"], w["path"])
                                                      for w in jobs["workers"]])
                 + ([Note(f"Queues started: {', '.join(jobs['queues'])}")] if jobs["queues"] else [])),
