@@ -150,6 +150,7 @@ def test_tables_from_the_replayed_migrations():
     assert set(tables) == {"categories", "products", "orders", "line_items"}
     columns = {c["name"]: c for c in tables["line_items"]["columns"]}
     assert columns["order_id"]["references"] == "orders"
+    assert tables["orders"]["created_in"].startswith("priv/repo/migrations/") and tables["orders"]["complete"]
     assert {"columns": ["status"], "unique": False} in tables["orders"]["indexes"]
 
 

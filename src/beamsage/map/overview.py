@@ -69,8 +69,9 @@ def overview(doc: Map) -> list[Section]:
             ([s["module"], s["table"] or "(embedded)", str(len(s["fields"])),
               ", ".join(f"{a['kind']} :{a['name']}" for a in s["associations"])], s["path"]) for s in doc["schemas"]])
             + _table(["Table (from migrations)", "Columns", "Indexes"], [
-            ([t["name"] + ("" if t["certain"] else " (uncertain)"), str(len(t["columns"])), str(len(t["indexes"]))],
-             t["migrations"][-1] if t["migrations"] else None) for t in doc["tables"]])),
+            ([t["name"] + ("" if t["certain"] else " (uncertain)"),
+              str(len(t["columns"])) + ("" if t["complete"] else " or more"), str(len(t["indexes"]))],
+             t["created_in"]) for t in doc["tables"]])),
         Section("Consistency", _table(["Rule", "Where", "Finding"], [
             ([f"`{f['rule']}` ({f['severity']})", f"{f['path']}:{f['line']}", f["message"]], f["path"])
             for f in doc.get("consistency", ())])),

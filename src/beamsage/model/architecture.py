@@ -379,13 +379,15 @@ def _tables(project: Project) -> list[dict[str, Any]]:
     for database in project.ecto.databases:
         for name, table in sorted(database.tables.items()):
             found.append({
-                "name": name, "migrations": database.migrations, "primary_key": list(table.primary_key),
+                "name": name, "migrations": database.migrations, "created_in": table.origin.path,
+                "primary_key": list(table.primary_key),
                 "columns": [{"name": c.name, "type": c.type, "null": c.null,
                              "references": c.references.table if c.references else None}
                             for c in table.columns.values()],
                 "indexes": [{"columns": list(i.index.columns), "unique": i.index.unique}
                             for i in table.indexes.values()],
                 "certain": database.is_certain(table),
+                "complete": database.knows_columns(table),
             })
     return found
 
