@@ -312,9 +312,13 @@ def _contexts(project: Project) -> list[dict[str, Any]]:
     contexts that call it."""
     found = []
     listed = contexts(project)
-    names = [module for _, module in listed]
+    names = {module for _, module in listed}
     clients = _clients(project)
     reaches = _reaches(project, names)
+    schemas: dict[str, list[str]] = {}
+    for name, (_, facts) in project.modules.items():
+        if "schema" in facts.kinds and (owner := _context_of(name, names)) is not None and owner != name:
+            schemas.setdefault(owner, []).append(name)
     for path, module in listed:
         entry = project.modules.get(module)
         functions = entry[1].functions if entry is not None else ()
@@ -322,20 +326,29 @@ def _contexts(project: Project) -> list[dict[str, Any]]:
         used_by = clients.get(module, set())
         found.append({
             "module": module, "path": path, "functions": api,
-            "schemas": sorted(name for name, (_, facts) in project.modules.items()
-                              if "schema" in facts.kinds and name.startswith(module + ".")),
-            "called_by_contexts": sorted(name for name in names if name in used_by and name != module),
+            "schemas": sorted(schemas.get(module, ())),
+            "called_by_contexts": sorted(name for name in used_by & names if name != module),
             "reaches_into": reaches.get(module, []),
         })
     return sorted(found, key=lambda c: c["module"])
 
 
-def _reaches(project: Project, names: list[str]) -> dict[str, list[dict[str, Any]]]:
+def _context_of(module: str | None, contexts: set[str]) -> str | None:
+    """The innermost context whose namespace holds `module` (the context itself included)."""
+    name = module or ""
+    while name:
+        if name in contexts:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _reaches(project: Project, names: set[str]) -> dict[str, list[dict[str, Any]]]:
     """Per context, where its code (the context and the modules under its namespace) queries another context's
     schemas or calls their functions (`Catalog.Product.changeset/2` from `Orders`): boundaries crossed
     around the other context's API. Associations between schemas are not counted."""
     def owner(module: str | None) -> str | None:
-        return next((name for name in names if module == name or (module or "").startswith(name + ".")), None)
+        return _context_of(module, names)
 
     schemas = {name for name, (_, facts) in project.modules.items() if "schema" in facts.kinds}
     found: dict[str, list[dict[str, Any]]] = {}
