@@ -1,11 +1,13 @@
 """The project's architecture as data: what `beamsage map` shows.
 
 Assembled from the per-file facts a review caches (supervision trees,
-processes, schemas, migrations, Oban, PubSub, the call graph) plus the
-files a map reads again on its own: routers, endpoints and sockets (their
-routes and channels are not cached facts) and `mix.exs`/`mix.lock`. Plain
-dicts and lists, in source order, so every output format (and the JSON
-that AI agents read) renders the same content.
+processes and the messages sent to them, schemas, migrations, Oban, PubSub,
+telemetry, error-handling counts, the call graph) plus the files a map reads
+again on its own: routers, endpoints and sockets (their routes and channels
+are not cached facts) and `mix.exs`/`mix.lock`. Plain dicts and lists, in
+source order, so every output format (and the JSON that AI agents read)
+renders the same content. Findings are not the model's business: the face
+adds the Schema rules' `consistency` findings beside this.
 """
 
 from __future__ import annotations
