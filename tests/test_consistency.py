@@ -338,3 +338,24 @@ INSERT INTO public."schema_migrations" (version) VALUES (20240102000000);
     files = posts(PLAIN_POSTS)  # the migration lacks `subtitle`; the dump of the database has it
     assert schema_findings(review(tmp_path / "migrations", files)) != set()
     assert schema_findings(review(tmp_path / "dump", {**files, "priv/repo/structure.sql": structure})) == set()
+
+
+def test_a_schema_declared_through_a_project_wrapper_is_judged(tmp_path):
+    """`use App.Schema` (a `__using__` that brings Ecto.Schema, as hexpm and changelog.com do): the body's
+    `schema "products" do` makes it a schema. Its keys and timestamps are the wrapper's business, so only its
+    fields are judged."""
+    result = review(tmp_path, {
+        "lib/app/schema.ex": "defmodule App.Schema do\n  defmacro __using__(_) do\n    quote do\n"
+                             "      use Ecto.Schema\n      @primary_key {:id, :binary_id, autogenerate: true}\n"
+                             "    end\n  end\nend\n",
+        "lib/app/product.ex": "defmodule App.Product do\n  use App.Schema\n\n  schema \"products\" do\n"
+                              "    field :name, :string\n    field :barcode, :string\n    timestamps()\n  end\nend\n",
+        "priv/repo/migrations/20240101000000_create_products.exs": migration("CreateProducts", """
+    create table(:products, primary_key: false) do
+      add :id, :binary_id, primary_key: true
+      add :name, :string
+      timestamps()
+    end
+"""),
+    })
+    assert schema_findings(result) == {("Schema.FieldWithoutColumn", "lib/app/product.ex", 6)}

@@ -16,7 +16,7 @@ from ..source.directives import Directive, parse_directive
 from ..source.document import Document, Span
 from ..source.markup import Element, template_elements
 from ..source.parse import first_error
-from ..source.syntax import Call, Clause, ModuleDef, Outline, text
+from ..source.syntax import Call, Clause, ModuleDef, Outline, do_block, string_value, text
 from ..source.templates import Template
 from ..source.trees import parse_document
 from .calls import function_calls, local_functions
@@ -61,7 +61,20 @@ class ParsedFile:
 
     @cached_property
     def module_kinds(self) -> dict[int, tuple[str, ...]]:
-        return {id(m): module_kinds(m) for m in self.outline.modules}
+        found = {id(m): module_kinds(m) for m in self.outline.modules}
+        for module in self._wrapped_schemas():
+            found[id(module)] = (*found[id(module)], "schema") if "schema" not in found[id(module)] else found[id(module)]
+        return found
+
+    def _wrapped_schemas(self) -> list[ModuleDef]:
+        """Modules that `use` a project wrapper (`use MyApp.Schema`, whose `__using__` brings Ecto.Schema) and
+        declare `schema "table" do` or `embedded_schema do` in their body: Ecto schemas all the same."""
+        return [call.module_def for call in self.outline.calls
+                if call.name in ("schema", "embedded_schema") and call.module is None and call.owner is None
+                and call.module_def is not None and call.module_def.uses
+                and (call.name == "embedded_schema" or string_value(call.args[0] if call.args else None) is not None)
+                and do_block(call.node) is not None
+                and "schema" not in module_kinds(call.module_def)]
 
     def modules_of(self, kind: str) -> list[ModuleDef]:
         """The file's modules of one kind (`"router"`, `"schema"`...)."""
