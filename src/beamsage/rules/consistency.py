@@ -385,11 +385,14 @@ class RequiredButNullable(ProjectRule):
     A field in `validate_required` of the schema's changesets, required by
     every public function of the schema module that casts it (directly or
     through the module's own helpers), whose column has no `null: false`
-    and no default, while another field the schema requires the same way
-    is `null: false` in the migrations: the team pairs "required" with NOT
-    NULL, and this one looks forgotten. Schemas whose required fields are
-    all nullable, as `mix phx.gen.context` generates them, are not
-    reported; nor is a column written `null: true` on purpose.
+    and no default, while another field the schema requires the same way,
+    cast by the same changeset, is `null: false` in the migrations: the
+    team pairs "required" with NOT NULL, and this one looks forgotten.
+    Schemas whose required fields are all nullable, as `mix
+    phx.gen.context` generates them, are not reported; nor is a column
+    written `null: true` on purpose, nor a field only a later state change
+    writes (`revoke_reason`, cast by `revoke_changeset/2` alone: NULL until
+    then is its meaning).
 
     ## Why it matters
 
@@ -440,8 +443,11 @@ class RequiredButNullable(ProjectRule):
                 columns = [table.columns.get(column_name) for _, table in tables]
                 if any(column is None or not _forgotten(column) for column in columns):
                     continue
+                # A NOT NULL field written by the same changeset: the field belongs to the record's creation,
+                # not to a later state change (`revoke_reason` cast only by `revoke_changeset/2`).
                 paired = sorted(other for other, other_column in required.items()
-                                if all(_not_null(table, other_column) for _, table in tables))
+                                if all(_not_null(table, other_column) for _, table in tables)
+                                and any(name in cast and other in cast for cast in schema.cast_sets))
                 if not paired:
                     continue
                 column = columns[0]

@@ -63,6 +63,9 @@ class SchemaFacts(msgspec.Struct, frozen=True, gc=False):
     # Fields some public function of the module casts without `validate_required` on its way
     # (through the module's own helpers): not required everywhere.
     optional: tuple[str, ...] = ()
+    # What each public function of the module casts (through its own helpers), one set per function
+    # that casts anything: which fields are written together.
+    cast_sets: tuple[tuple[str, ...], ...] = ()
     # What the source does not tell: "timestamps" (options not written out), "cast"
     # (a cast or validate_required whose field list is not a literal).
     unknown: tuple[str, ...] = ()

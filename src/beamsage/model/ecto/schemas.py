@@ -49,7 +49,7 @@ def schema_facts(outline: Outline, module: ModuleDef, span) -> SchemaFacts | Non
     body = do_block(node)
     fields, assocs, (timestamps, timestamps_line), unknown = _body(statements(body), module)
     cast, required, constraints = _changesets(outline, module, span)
-    optional, dynamic = _optional(outline, module)
+    optional, cast_sets, dynamic = _optional(outline, module)
     return SchemaFacts(
         module=module.name,
         line=node.start_point[0] + 1,
@@ -64,6 +64,7 @@ def schema_facts(outline: Outline, module: ModuleDef, span) -> SchemaFacts | Non
         constraints=constraints,
         foreign_key_type=text(_attribute(module, "foreign_key_type")) or None,
         optional=optional,
+        cast_sets=cast_sets,
         unknown=unknown + (("cast",) if dynamic else ()),
         timestamps_line=timestamps_line,
     )
@@ -177,10 +178,11 @@ def _association(kind: str, args: list[Node], line: int, module: ModuleDef) -> A
     )
 
 
-def _optional(outline: Outline, module: ModuleDef) -> tuple[tuple[str, ...], bool]:
+def _optional(outline: Outline, module: ModuleDef) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], bool]:
     """Fields some public function of the module casts without requiring them
-    (`validate_required` in it, or in a local function it calls), and whether
-    a cast or `validate_required` of the module has a field list not written out."""
+    (`validate_required` in it, or in a local function it calls), what each
+    public function casts, and whether a cast or `validate_required` of the
+    module has a field list not written out."""
     clauses = outline.clauses_of(module)
     casts: dict[int, set[str]] = {}
     requires: dict[int, set[str]] = {}
@@ -202,6 +204,7 @@ def _optional(outline: Outline, module: ModuleDef) -> tuple[tuple[str, ...], boo
                 if clause.name == call.name and clause.min_arity <= call.arity <= clause.arity:
                     callees.setdefault(id(owner), set()).add(id(clause))
     optional: set[str] = set()
+    cast_sets: list[tuple[str, ...]] = []
     for clause in clauses:
         if not clause.public:
             continue
@@ -214,7 +217,9 @@ def _optional(outline: Outline, module: ModuleDef) -> tuple[tuple[str, ...], boo
         cast = set().union(*(casts.get(key, set()) for key in seen))
         required = set().union(*(requires.get(key, set()) for key in seen))
         optional |= cast - required
-    return tuple(sorted(optional)), dynamic
+        if cast and tuple(sorted(cast)) not in cast_sets:
+            cast_sets.append(tuple(sorted(cast)))
+    return tuple(sorted(optional)), tuple(cast_sets), dynamic
 
 
 def _changesets(outline: Outline, module: ModuleDef, span) -> tuple[tuple, tuple, tuple]:
