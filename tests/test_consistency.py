@@ -359,3 +359,44 @@ def test_a_schema_declared_through_a_project_wrapper_is_judged(tmp_path):
 """),
     })
     assert schema_findings(result) == {("Schema.FieldWithoutColumn", "lib/app/product.ex", 6)}
+
+
+PRODUCTS = migration("CreateProducts", """
+    create table(:products) do
+      add :name, :string
+      timestamps()
+    end
+
+    create table(:events) do
+      add :payload, :map
+    end
+""")
+PRODUCT = ("defmodule App.Product do\n  use Ecto.Schema\n\n  schema \"products\" do\n"
+           "    field :name, :string\n    field :barcode, :string\n    timestamps()\n  end\nend\n")
+
+
+def test_a_data_migration_in_a_captured_function_keeps_the_database_known(tmp_path):
+    backfill = ("defmodule App.Repo.Migrations.Backfill do\n  use Ecto.Migration\n\n"
+                "  def change, do: execute(&backfill/0, fn -> :ok end)\n\n"
+                "  defp backfill, do: repo().query!(\"UPDATE events SET payload = '{}' WHERE payload IS NULL\")\nend\n")
+    result = review(tmp_path, {"lib/app/product.ex": PRODUCT,
+                               "priv/repo/migrations/20240101000000_create_products.exs": PRODUCTS,
+                               "priv/repo/migrations/20240102000000_backfill.exs": backfill})
+    assert schema_findings(result) == {("Schema.FieldWithoutColumn", "lib/app/product.ex", 6)}
+
+
+def test_interpolated_sql_makes_only_the_tables_it_names_unknown(tmp_path):
+    index = migration("IndexEvents", """
+    tz = Application.get_env(:app, :tz, "utc")
+    execute "create index events_at on events (timezone('#{tz}', inserted_at))"
+""")
+    alter = migration("AlterProducts", """
+    column = Application.get_env(:app, :extra_column, "barcode")
+    execute "ALTER TABLE products ADD COLUMN #{column} text"
+""")
+    files = {"lib/app/product.ex": PRODUCT, "priv/repo/migrations/20240101000000_create_products.exs": PRODUCTS,
+             "priv/repo/migrations/20240102000000_index_events.exs": index}
+    assert schema_findings(review(tmp_path / "a", files)) == {("Schema.FieldWithoutColumn", "lib/app/product.ex", 6)}
+    # the same on `products` itself: it may have gained the column
+    files["priv/repo/migrations/20240103000000_alter_products.exs"] = alter
+    assert schema_findings(review(tmp_path / "b", files)) == set()

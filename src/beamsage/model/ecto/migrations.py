@@ -138,6 +138,14 @@ def _literal(node: Node | None) -> str | None:
     return string_value(node)
 
 
+def _interpolated_template(node: Node) -> str | None:
+    """A string or `~s` sigil with interpolations, each replaced by a placeholder word; None for other nodes."""
+    if node.type not in ("string", "sigil") or not any(child.type == "interpolation" for child in node.named_children):
+        return None
+    parts = {"quoted_content": text, "escape_sequence": text, "interpolation": lambda _: "x"}
+    return "".join(parts[child.type](child) for child in node.named_children if child.type in parts)
+
+
 def _data_call(call: Call) -> bool:
     """A Repo call that reads or writes rows: `Repo.update_all(...)`, `repo().insert_all(...)`."""
     if call.name is None or not runs_query(call.name) or call.name in _WRAPPERS:
@@ -420,8 +428,16 @@ class _Reader:
     def execute(self, call: Node, node: Node, line: int) -> None:
         sql = sql_literal(node, self.module)
         if sql is None:
-            if node.type != "anonymous_function":  # `execute(fn -> ... end)` runs Elixir, usually data work
+            # `execute(fn -> ... end)`, `execute(&backfill/0, ...)` run Elixir, usually data work.
+            if node.type == "anonymous_function" or text(node).startswith("&"):
+                return
+            template = _interpolated_template(node)
+            if template is None:
                 self.ops.append(MigrationOp("unknown", line))
+                return
+            from .sql import partly_known_operations
+
+            self.ops.extend(partly_known_operations(template, line))
             return
         from .sql import (
             sql_operations,  # sqlglot is imported only for migrations that need it

@@ -108,6 +108,18 @@ def sql_operations(sql: str, line: int) -> list[MigrationOp]:
         return ops
 
 
+def partly_known_operations(template: str, line: int) -> list[MigrationOp]:
+    """SQL built with interpolation (`"CREATE INDEX ... ON events (#{expr})"`, the interpolations already
+    replaced): not knowable, but the tables it names are. Each statement makes only those tables uncertain;
+    one that names none, or cannot even be split, the whole database."""
+    with _quiet_sqlglot():
+        tokens = _try_tokenize(template)
+        if tokens is None:
+            return [_unknown(line)]
+        return [_unknown(line, _mentioned_tables(stmt)) for stmt in _statements(tokens)
+                if _classify(_words(stmt)) != "skip"]
+
+
 def structure_operations(text: str) -> tuple[list[tuple[int, MigrationOp]], set[int]]:
     """The operations of a `structure.sql` file, each with the line its statement
     starts on, and the migration versions recorded in `schema_migrations`."""
