@@ -47,46 +47,87 @@ class Section:
 
 
 def overview(doc: Map) -> list[Section]:
+    return [Section(title, build(doc)) for title, build in _SECTIONS]
+
+
+def _project_blocks(doc: Map) -> list[Block]:
+    return [Bullets(_project(doc["project"])), *_unread(doc["unread"])]
+
+
+def _supervision(doc: Map) -> list[Block]:
+    return _diagram(supervision_diagram(doc)) + _dynamic_starts(doc["dynamic_starts"])
+
+
+def _processes(doc: Map) -> list[Block]:
+    return _table(["Module", "Kind", "Registered as", "Called from"], [
+        ([p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed",
+          _call_sites(p)], p["path"]) for p in doc["processes"]])
+
+
+def _routes(doc: Map) -> list[Block]:
+    return _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
+        ([r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "",
+          " ".join(r["pipelines"]) + (f" (live_session {r['live_session']})" if r["live_session"] else "")],
+         r["target_path"]) for r in doc["routes"]])
+
+
+def _sockets(doc: Map) -> list[Block]:
+    return _table(["Endpoint", "Socket", "Module", "Channels"], [
+        ([endpoint["module"], socket["path"] or "", socket["module"] or "",
+          ", ".join(f"{c['topic']} -> {c['channel']}" for c in socket["channels"])], endpoint["path"])
+        for endpoint in doc["endpoints"] for socket in endpoint["sockets"]])
+
+
+def _contexts(doc: Map) -> list[Block]:
+    table = _table(["Context", "Public functions", "Schemas"], [
+        ([c["module"], str(len(c["functions"])), ", ".join(c["schemas"])], c["path"]) for c in doc["contexts"]])
+    return table + _diagram(context_graph(doc)) + _reaches(doc["contexts"])
+
+
+def _data(doc: Map) -> list[Block]:
+    schemas = _table(["Schema", "Table", "Fields", "Associations"], [
+        ([s["module"], s["table"] or "(embedded)", str(len(s["fields"])),
+          ", ".join(f"{a['kind']} :{a['name']}" for a in s["associations"])], s["path"]) for s in doc["schemas"]])
+    tables = _table(["Table (from migrations)", "Columns", "Indexes"], [
+        ([t["name"] + ("" if t["certain"] else " (uncertain)"),
+          str(len(t["columns"])) + ("" if t["complete"] else " or more"), str(len(t["indexes"]))], t["created_in"])
+        for t in doc["tables"]])
+    return _diagram(erd(doc)) + schemas + tables
+
+
+def _consistency(doc: Map) -> list[Block]:
+    return _table(["Rule", "Where", "Finding"], [
+        ([f"`{f['rule']}` ({f['severity']})", f"{f['path']}:{f['line']}", f["message"]], f["path"])
+        for f in doc.get("consistency", ())])  # added by the face, which runs the rules
+
+
+def _jobs(doc: Map) -> list[Block]:
     jobs = doc["jobs"]
-    return [
-        Section("Project", [Bullets(_project(doc["project"])), *_unread(doc["unread"])]),
-        Section("Supervision tree", _diagram(supervision_diagram(doc)) + _dynamic_starts(doc["dynamic_starts"])),
-        Section("Processes", _table(["Module", "Kind", "Registered as", "Called from"], [
-            ([p["module"], ", ".join(p["kinds"]), f"`{p['name']}` ({p['naming']})" if p["name"] else "unnamed",
-              _call_sites(p)], p["path"]) for p in doc["processes"]])),
-        Section("Routes", _table(["Verb", "Path", "Target", "Action", "Pipelines"], [
-            ([r["verb"].upper(), r["path"], r["target"] or "", r["action"] or "",
-              " ".join(r["pipelines"]) + (f" (live_session {r['live_session']})" if r["live_session"] else "")],
-             r["target_path"]) for r in doc["routes"]])),
-        Section("Sockets and channels", _table(["Endpoint", "Socket", "Module", "Channels"], [
-            ([endpoint["module"], socket["path"] or "", socket["module"] or "",
-              ", ".join(f"{c['topic']} -> {c['channel']}" for c in socket["channels"])], endpoint["path"])
-            for endpoint in doc["endpoints"] for socket in endpoint["sockets"]])),
-        Section("Contexts", _table(["Context", "Public functions", "Schemas"], [
-            ([c["module"], str(len(c["functions"])), ", ".join(c["schemas"])], c["path"]) for c in doc["contexts"]])
-            + _diagram(context_graph(doc)) + _reaches(doc["contexts"])),
-        Section("Data", _diagram(erd(doc)) + _table(["Schema", "Table", "Fields", "Associations"], [
-            ([s["module"], s["table"] or "(embedded)", str(len(s["fields"])),
-              ", ".join(f"{a['kind']} :{a['name']}" for a in s["associations"])], s["path"]) for s in doc["schemas"]])
-            + _table(["Table (from migrations)", "Columns", "Indexes"], [
-            ([t["name"] + ("" if t["certain"] else " (uncertain)"),
-              str(len(t["columns"])) + ("" if t["complete"] else " or more"), str(len(t["indexes"]))],
-             t["created_in"]) for t in doc["tables"]])),
-        Section("Consistency", _table(["Rule", "Where", "Finding"], [
-            ([f"`{f['rule']}` ({f['severity']})", f"{f['path']}:{f['line']}", f["message"]], f["path"])
-            for f in doc.get("consistency", ())])),
-        Section("Jobs", _table(["Worker", "Queue"], [([w["module"], w["queue"] or "?"], w["path"])
-                                                     for w in jobs["workers"]])
-                + ([Note(f"Queues started: {', '.join(jobs['queues'])}")] if jobs["queues"] else [])),
-        Section("PubSub topics", _table(["Topic", "Subscribers", "Messages sent"], [
-            ([t["topic"], ", ".join(t["subscribers"]), ", ".join(f"`{b['message']}`" for b in t["broadcasts"])], None)
-            for t in doc["pubsub"]])),
-        Section("Telemetry events", _table(["Event", "Emitted at", "Handlers", "Metrics"], [
-            ([t["event"], _sites(t["emitted"], lambda s: "span " if s["span"] else "") or "outside the project",
-              _sites(t["handlers"], lambda s: f"`{s['handler']}` in "), _sites(t["metrics"], lambda s: f"{s['metric']} in ")],
-             next((s["path"] for s in t["emitted"]), None)) for t in doc["telemetry"]])),
-        Section("Conventions", [Bullets(_conventions(doc["conventions"]))]),
-    ]
+    workers = _table(["Worker", "Queue"], [([w["module"], w["queue"] or "?"], w["path"]) for w in jobs["workers"]])
+    return workers + ([Note(f"Queues started: {', '.join(jobs['queues'])}")] if jobs["queues"] else [])
+
+
+def _pubsub(doc: Map) -> list[Block]:
+    return _table(["Topic", "Subscribers", "Messages sent"], [
+        ([t["topic"], ", ".join(t["subscribers"]), ", ".join(f"`{b['message']}`" for b in t["broadcasts"])], None)
+        for t in doc["pubsub"]])
+
+
+def _telemetry(doc: Map) -> list[Block]:
+    return _table(["Event", "Emitted at", "Handlers", "Metrics"], [
+        ([t["event"], _sites(t["emitted"], lambda s: "span " if s["span"] else "") or "outside the project",
+          _sites(t["handlers"], lambda s: f"`{s['handler']}` in "), _sites(t["metrics"], lambda s: f"{s['metric']} in ")],
+         next((s["path"] for s in t["emitted"]), None)) for t in doc["telemetry"]])
+
+
+def _conventions_blocks(doc: Map) -> list[Block]:
+    return [Bullets(_conventions(doc["conventions"]))]
+
+
+_SECTIONS = [("Project", _project_blocks), ("Supervision tree", _supervision), ("Processes", _processes),
+             ("Routes", _routes), ("Sockets and channels", _sockets), ("Contexts", _contexts), ("Data", _data),
+             ("Consistency", _consistency), ("Jobs", _jobs), ("PubSub topics", _pubsub),
+             ("Telemetry events", _telemetry), ("Conventions", _conventions_blocks)]
 
 
 def _project(project: Map) -> list[str]:
