@@ -45,6 +45,9 @@ def test_routes_processes_schemas_and_jobs():
     show = routes[("live", "/products/:id")]
     assert (show["target"], show["action"], show["pipelines"]) == ("ShopWeb.ProductLive.Show", "show", ["browser"])
     assert routes[("resources", "/orders")]["target"] == "ShopWeb.OrderController"
+    browser = next(p for p in doc["pipelines"] if p["name"] == "browser")
+    assert browser["router"] == "ShopWeb.Router" and browser["plugs"][:2] == ["accepts", "fetch_session"]
+    assert "protect_from_forgery" in browser["plugs"]
     (cache,) = doc["processes"]
     assert (cache["module"], cache["clients"]) == ("Shop.Inventory.StockCache", ["Shop.Workers.SyncSupplierPrices"])
     assert cache["call_sites"] == [{"function": "refresh/1", "caller": "Shop.Workers.SyncSupplierPrices.perform/1",

@@ -71,6 +71,11 @@ def _routes(doc: Map) -> list[Block]:
          r["target_path"]) for r in doc["routes"]])
 
 
+def _pipelines(doc: Map) -> list[Block]:
+    return _table(["Router", "Pipeline", "Plugs"], [
+        ([p["router"], f":{p['name']}", ", ".join(p["plugs"])], p["path"]) for p in doc["pipelines"]])
+
+
 def _sockets(doc: Map) -> list[Block]:
     return _table(["Endpoint", "Socket", "Module", "Channels"], [
         ([endpoint["module"], socket["path"] or "", socket["module"] or "",
@@ -125,7 +130,7 @@ def _conventions_blocks(doc: Map) -> list[Block]:
 
 
 _SECTIONS = [("Project", _project_blocks), ("Supervision tree", _supervision), ("Processes", _processes),
-             ("Routes", _routes), ("Sockets and channels", _sockets), ("Contexts", _contexts), ("Data", _data),
+             ("Routes", _routes), ("Pipelines", _pipelines), ("Sockets and channels", _sockets), ("Contexts", _contexts), ("Data", _data),
              ("Consistency", _consistency), ("Jobs", _jobs), ("PubSub topics", _pubsub),
              ("Telemetry events", _telemetry), ("Conventions", _conventions_blocks)]
 

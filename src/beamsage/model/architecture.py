@@ -44,6 +44,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "dynamic_starts": _dynamic_starts(project),
         "processes": _processes(project),
         "routes": _routes(project),
+        "pipelines": _pipelines(project),
         "endpoints": _endpoints(project),
         "contexts": _contexts(project),
         "schemas": _schemas(project),
@@ -269,6 +270,20 @@ def _routes(project: Project) -> list[dict[str, Any]]:
                               "target_path": homes.get(route.target or ""),
                               "action": route.action, "pipelines": route.pipes(), "router": module.name,
                               "live_session": route.live_session(), "line": route.node.start_point[0] + 1})
+    return found
+
+
+def _pipelines(project: Project) -> list[dict[str, Any]]:
+    """Each router's pipelines with their plugs in order (`plug :fetch_session`, `plug MyAppWeb.Auth`)."""
+    found = []
+    for path, facts in project.files.items():
+        parsed = _reparse(project.layout.root, path) if "router" in facts.kinds else None
+        for module in parsed.modules_of("router") if parsed is not None else ():
+            for pipeline in router_of(parsed.outline, module).pipelines.values():
+                found.append({"router": module.name, "name": pipeline.name, "path": path,
+                              "line": pipeline.node.start_point[0] + 1,
+                              "plugs": [plug.name + (" (conditional)" if plug.conditional else "")
+                                        for plug in pipeline.plugs]})
     return found
 
 
