@@ -241,6 +241,8 @@ def test_html_diagrams_render_offline_in_headless_chromium(tmp_path):
         pytest.skip("chromium is not installed (CI installs it)")
     page = tmp_path / "map.html"
     page.write_text(shop_html(tmp_path))
+    umbrella = tmp_path / "umbrella.html"  # array and module field types in its ERD
+    assert run_cli("map", str(FIXTURES / "map_umbrella"), "-f", "html", "-o", str(umbrella), "--no-cache").returncode == 0
     # No network: a proxy that does not exist makes any outside request fail, so the diagrams must be drawn
     # from the inlined script alone.
     flags = ["--headless", "--no-sandbox", "--disable-gpu", "--proxy-server=127.0.0.1:9", "--virtual-time-budget=30000"]
@@ -249,10 +251,18 @@ def test_html_diagrams_render_offline_in_headless_chromium(tmp_path):
     assert 'data-diagrams="rendered"' in dom
     assert dom.count('<svg id="mermaid') == 3 and 'aria-roledescription="er"' in dom
     assert 'aria-roledescription="error"' not in dom  # what Mermaid draws for a diagram it cannot parse
+    umbrella_dom = subprocess.run([browser, *flags, "--dump-dom", umbrella.as_uri()], capture_output=True, text=True,
+                                  timeout=120).stdout
+    assert 'data-diagrams="rendered"' in umbrella_dom and 'aria-roledescription="er"' in umbrella_dom
     shot = tmp_path / "map.png"
     subprocess.run([browser, *flags, "--window-size=1200,2400", f"--screenshot={shot}", page.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.stat().st_size > 50_000  # a drawn page, not a blank one
+
+
+def test_erd_spells_array_and_module_types_as_mermaid_reads_them():
+    diagram = run_cli("map", str(FIXTURES / "map_umbrella"), "-f", "mermaid", "--no-cache").stdout
+    assert "    string[] tags" in diagram and "    Enum kind" in diagram
 
 
 def test_telemetry_events_with_emitters_handlers_and_metrics():

@@ -89,7 +89,13 @@ def _entity(name: str) -> str:
 
 
 def _type(written: str) -> str:
-    return _entity(written.lstrip(":")) or "any"
+    """An ERD attribute type: `:string` -> `string`, `{:array, :string}` -> `string[]`, `Ecto.Enum` -> `Enum`."""
+    array = re.fullmatch(r"\{\s*:array\s*,\s*(.+?)\s*\}", written)
+    if array:
+        return _type(array.group(1)) + "[]"
+    if written.startswith("{"):  # {:map, :string}, {:parameterized, ...}: the outer type
+        written = written[1:].split(",", 1)[0]
+    return _entity(written.strip().lstrip(":").rsplit(".", 1)[-1]) or "any"
 
 
 def _escape(label: str) -> str:
