@@ -88,7 +88,7 @@ def test_path_without_mix_exs(tmp_path):
     write(tmp_path, {"scripts/run.exs": "String.to_atom(System.argv() |> hd())\n"})
     result = run_cli("review", str(tmp_path))
     assert result.returncode == 2
-    assert result.stderr == f"beamsage: error: no mix.exs found in {tmp_path} or its parent folders; pass --no-project to review loose files\n"
+    assert result.stderr == f"beamsage: error: no mix.exs found in {tmp_path} or its parent folders; pass --no-project to read loose files\n"
     assert result.stdout == ""
     loose = run_cli("review", str(tmp_path), "--no-project")
     assert loose.returncode == 0, loose.stderr

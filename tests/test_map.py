@@ -410,3 +410,12 @@ def test_consistency_follows_the_projects_configuration(tmp_path):
     (project / ".beamsage.toml").write_text('ignore = ["Schema.FieldWithoutColumn"]\n')
     doc = json.loads(run_cli("map", str(project), "-f", "json", "--no-cache").stdout)
     assert doc["consistency"] == []
+
+
+def test_loose_files_map_with_no_project(tmp_path):
+    from conftest import write
+
+    write(tmp_path, {"lib/cache.ex": "defmodule Cache do\n  use GenServer\n  def init(s), do: {:ok, s}\nend\n"})
+    assert run_cli("map", str(tmp_path), "--no-cache").returncode == 2  # no mix.exs: one error line
+    doc = json.loads(run_cli("map", str(tmp_path), "--no-project", "-f", "json", "--no-cache").stdout)
+    assert doc["project"]["layout"] == "loose" and [p["module"] for p in doc["processes"]] == ["Cache"]

@@ -146,12 +146,13 @@ def review(path, format_, output, fail_on, min_confidence, select, ignore, exclu
               help="Write the map to FILE (atomically) instead of stdout.")
 @click.option("--config", "config_path", type=click.Path(path_type=Path, dir_okay=False),
               help="Configuration file. [default: .beamsage.toml at the project root]")
+@click.option("--no-project", is_flag=True, help="Map loose files when no mix.exs is found.")
 @click.option("--no-cache", is_flag=True, help="Neither read nor write the per-file cache.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), help="Worker processes. [default: all cores]")
-def map_(path, format_, output, config_path, no_cache, jobs) -> None:
+def map_(path, format_, output, config_path, no_project, no_cache, jobs) -> None:
     """Map the architecture of the Mix project at PATH: supervision tree, processes, routes, schemas, jobs."""
     try:
-        layout = discover(path)
+        layout = discover(path, no_project=no_project)
         config = load_config(layout.root, config_path)
     except (ProjectError, ConfigError) as err:
         raise UserError(str(err)) from None

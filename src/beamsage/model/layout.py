@@ -67,7 +67,7 @@ def discover(path: Path, *, no_project: bool = False) -> Layout:
         else:
             raise ProjectError(
                 f"no mix.exs found in {start} or its parent folders; "
-                "pass --no-project to review loose files"
+                "pass --no-project to read loose files"
             )
     focus = "" if path == root else path.relative_to(root).as_posix()
     return Layout(root=root, kind=kind, apps=apps, focus=focus)
