@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import msgspec
 from tree_sitter import Node
 
-from ..source.syntax import Call, atom_value, keyword_pairs, module_reference, text
+from ..source.syntax import Call, atom_value, keyword_pairs, module_reference, operator, text
 
 if TYPE_CHECKING:
     from .parsed import ParsedFile
@@ -47,3 +47,46 @@ def config_calls(file: ParsedFile) -> Iterator[tuple[Call, str, str | None, Node
 def config_entries(file: ParsedFile) -> list[ConfigEntry]:
     return [ConfigEntry(app, key, call.line, tuple((name, text(value)) for name, value in keyword_pairs(options)))
             for call, app, key, options in config_calls(file)]
+
+
+# -- which environment a branch runs in ------------------------------------------------
+
+
+def holds_in_prod(condition: Node, depth: int = 0) -> bool | None:
+    """Whether a `config_env() == :prod`-style condition holds in production (None: not such a condition).
+
+    Shared by every reader of `if config_env() ...` branches in config files: the security config rules and
+    the router model's view of `check_origin` settings."""
+    if depth > 20:
+        return None
+    if condition.type == "unary_operator" and operator(condition) in ("not", "!"):
+        inner = condition.child_by_field_name("operand")
+        value = holds_in_prod(inner, depth + 1) if inner is not None else None
+        return None if value is None else not value
+    if condition.type != "binary_operator":
+        return None
+    op = operator(condition)
+    left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
+    if op in ("==", "===", "!=", "!=="):
+        env = atom_value(right) if is_env_call(left) else atom_value(left) if is_env_call(right) else None
+        if env is None:
+            return None
+        return (env == "prod") == (op in ("==", "==="))
+    if op in ("and", "&&", "or", "||"):
+        sides = [holds_in_prod(side, depth + 1) if side is not None else None for side in (left, right)]
+        if op in ("and", "&&"):
+            return False if False in sides else True if sides == [True, True] else None
+        return True if True in sides else False if sides == [False, False] else None
+    if op in ("in", "not in") and is_env_call(left) and right is not None and right.type == "list":
+        envs = [atom_value(item) for item in right.named_children]
+        if not envs or not all(envs):
+            return None
+        return ("prod" in envs) == (op == "in")
+    return None
+
+
+def is_env_call(node: Node | None) -> bool:
+    """`config_env()`, `Mix.env()` (also written `Config.config_env()` or `Mix.env`)."""
+    return node is not None and "".join(text(node).split()) in (
+        "config_env()", "Config.config_env()", "Mix.env()", "Mix.env"
+    )

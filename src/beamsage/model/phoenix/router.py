@@ -36,7 +36,7 @@ from ...source.syntax import (
     string_value,
     text,
 )
-from ..config import config_calls
+from ..config import config_calls, holds_in_prod, is_env_call
 from ..facts import OriginSetting, PipelineFacts, WebFacts
 
 if TYPE_CHECKING:
@@ -481,7 +481,7 @@ def _in_prod(node: Node) -> str:
             owner = parent.parent
             name = call_target_name(owner) if owner is not None and owner.type == "call" else None
             if name in ("if", "unless") and arguments(owner):
-                answer = _env_test(arguments(owner)[0])
+                answer = holds_in_prod(arguments(owner)[0])
                 if answer is None and _mentions_env(arguments(owner)[0]):
                     verdict = "maybe"
                 elif answer is not None and (answer == (name == "if")) == in_else:
@@ -497,32 +497,9 @@ def _in_prod(node: Node) -> str:
     return verdict
 
 
-def _env_call(node: Node | None) -> bool:
-    return node is not None and node.type == "call" and text(node).replace(" ", "") in ("config_env()", "Mix.env()")
-
-
 def _mentions_env(node: Node) -> bool:
     code = text(node)
     return "config_env()" in code or "Mix.env()" in code or "config_target()" in code
-
-
-def _env_test(condition: Node) -> bool | None:
-    """Whether `config_env() == :prod`-style `condition` holds in production; None when unreadable."""
-    if condition.type != "binary_operator":
-        return None
-    op = operator(condition)
-    left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
-    if op in ("==", "===", "!=", "!==") and _env_call(left) and atom_value(right) is not None:
-        return (atom_value(right) == "prod") == (op in ("==", "==="))
-    if op == "in" and _env_call(left) and right is not None and right.type == "list":
-        return any(atom_value(item) == "prod" for item in right.named_children)
-    if op in ("and", "&&", "or", "||"):
-        parts = [_env_test(left) if left is not None else None, _env_test(right) if right is not None else None]
-        if op in ("and", "&&") and False in parts:
-            return False
-        if op in ("or", "||") and True in parts:
-            return True
-    return None
 
 
 def _case_branch(stab: Node) -> bool | None:
@@ -532,7 +509,7 @@ def _case_branch(stab: Node) -> bool | None:
     case = body.parent if body is not None and body.type == "do_block" else None
     if case is None or case.type != "call" or call_target_name(case) != "case" or not arguments(case):
         return True
-    if not _env_call(arguments(case)[0]):
+    if not is_env_call(arguments(case)[0]):
         return True
     head = stab.child_by_field_name("left")
     patterns = head.named_children if head is not None and head.type == "arguments" else [head]

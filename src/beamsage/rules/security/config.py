@@ -23,7 +23,7 @@ from pathlib import Path
 import msgspec
 from tree_sitter import Node
 
-from ...model.config import config_calls
+from ...model.config import config_calls, holds_in_prod, is_env_call
 from ...model.parsed import ParsedFile
 from ...model.project import Project
 from ...source.document import Document, Language, Span
@@ -111,13 +111,13 @@ def _branch_runs_in_prod(call: Node, trail: list[Node]) -> bool | str | None:
     if name in ("if", "unless") and args:
         keyword_branch = _keyword_branch(trail)
         in_else = keyword_branch == "else" if keyword_branch else len(trail) >= 2 and trail[-2].type == "else_block"
-        prod = _true_in_prod(args[0])
+        prod = holds_in_prod(args[0])
         if prod is None:
             return CONDITIONAL
         return prod if (name == "if") != in_else else not prod
     if name == "case" and args:
         clause = next((n for n in reversed(trail) if n.type == "stab_clause"), None)
-        if not _env_call(args[0]) or clause is None:
+        if not is_env_call(args[0]) or clause is None:
             return CONDITIONAL
         patterns = clause.child_by_field_name("left")
         atoms = [atom_value(p) for p in (patterns.named_children if patterns is not None else [])]
@@ -136,42 +136,6 @@ def _keyword_branch(trail: list[Node]) -> str | None:
     key = trail[-3].child_by_field_name("key") if trail[-3].type == "pair" else None
     name = text(key).strip().rstrip(":") if key is not None else ""
     return name if name in ("do", "else") else None
-
-
-def _true_in_prod(condition: Node, depth: int = 0) -> bool | None:
-    """Whether `config_env() == :prod`-style condition holds in production (None: not such a condition)."""
-    if depth > 20:
-        return None
-    if condition.type == "unary_operator" and operator(condition) in ("not", "!"):
-        inner = condition.child_by_field_name("operand")
-        value = _true_in_prod(inner, depth + 1) if inner is not None else None
-        return None if value is None else not value
-    if condition.type != "binary_operator":
-        return None
-    op = operator(condition)
-    left, right = condition.child_by_field_name("left"), condition.child_by_field_name("right")
-    if op in ("==", "===", "!=", "!=="):
-        env = atom_value(right) if _env_call(left) else atom_value(left) if _env_call(right) else None
-        if env is None:
-            return None
-        return (env == "prod") == (op in ("==", "==="))
-    if op in ("and", "&&", "or", "||"):
-        sides = [_true_in_prod(side, depth + 1) if side is not None else None for side in (left, right)]
-        if op in ("and", "&&"):
-            return False if False in sides else True if sides == [True, True] else None
-        return True if True in sides else False if sides == [False, False] else None
-    if op in ("in", "not in") and _env_call(left) and right is not None and right.type == "list":
-        envs = [atom_value(item) for item in right.named_children]
-        if not envs or not all(envs):
-            return None
-        return ("prod" in envs) == (op == "in")
-    return None
-
-
-def _env_call(node: Node | None) -> bool:
-    return node is not None and "".join(text(node).split()) in (
-        "config_env()", "Config.config_env()", "Mix.env()", "Mix.env"
-    )
 
 
 # -- literal secrets ------------------------------------------------------------------
