@@ -157,15 +157,16 @@ def map_(path, format_, output, config_path, no_project, no_cache, jobs) -> None
     except (ProjectError, ConfigError) as err:
         raise UserError(str(err)) from None
     cache = Cache(None if no_cache else default_cache_dir())
-    if format_ == "html":  # the page links the review's findings to the map, so it runs the review too
-        result = run_review(layout, config, cache=cache, jobs=jobs)
-        findings = [finding_json(f) for f in result.findings]
-        doc = {**build_map(result.project), "consistency": [f for f in findings if f["family"] == "Schema"]}
-        rendered = render_html(doc, findings)
-    else:
-        project = load_project(layout, config, cache=cache, jobs=jobs)
-        consistency = [finding_json(f) for f in project_findings(project, config, "Schema")]
-        rendered = MAP_FORMATS[format_]({**build_map(project), "consistency": consistency})
+    with _progress(sys.stderr.isatty(), "mapping") as progress:
+        if format_ == "html":  # the page links the review's findings to the map, so it runs the review too
+            result = run_review(layout, config, cache=cache, jobs=jobs, progress=progress)
+            findings = [finding_json(f) for f in result.findings]
+            doc = {**build_map(result.project), "consistency": [f for f in findings if f["family"] == "Schema"]}
+            rendered = render_html(doc, findings)
+        else:
+            project = load_project(layout, config, cache=cache, jobs=jobs, progress=progress)
+            consistency = [finding_json(f) for f in project_findings(project, config, "Schema")]
+            rendered = MAP_FORMATS[format_]({**build_map(project), "consistency": consistency})
     if output is None:
         click.echo(rendered, nl=False)
         return
@@ -178,8 +179,9 @@ def map_(path, format_, output, config_path, no_project, no_cache, jobs) -> None
 class _progress:
     """A transient progress bar on stderr, or a no-op."""
 
-    def __init__(self, enabled: bool):
+    def __init__(self, enabled: bool, label: str = "reviewing"):
         self.enabled = enabled
+        self.label = label
         self._bar = None
 
     def __enter__(self):
@@ -189,7 +191,7 @@ class _progress:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
         self._bar = Progress(
-            TextColumn("reviewing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+            TextColumn(self.label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
             console=Console(stderr=True), transient=True,
         )
         self._bar.start()
