@@ -419,3 +419,13 @@ def test_loose_files_map_with_no_project(tmp_path):
     assert run_cli("map", str(tmp_path), "--no-cache").returncode == 2  # no mix.exs: one error line
     doc = json.loads(run_cli("map", str(tmp_path), "--no-project", "-f", "json", "--no-cache").stdout)
     assert doc["project"]["layout"] == "loose" and [p["module"] for p in doc["processes"]] == ["Cache"]
+
+
+def test_web_modules_that_call_the_repo_themselves():
+    doc = json.loads(run_cli("map", str(FIXTURES / "map_umbrella"), "-f", "json", "--no-cache").stdout)
+    assert doc["web_repo_calls"] == [{"module": "StoreWeb.ItemController", "caller": "StoreWeb.ItemController.show/2",
+                                      "call": "Store.Repo.get!/2",
+                                      "path": "apps/store_web/lib/store_web/controllers/item_controller.ex", "line": 8}]
+    (route,) = doc["routes"]
+    assert route["target_path"] == "apps/store_web/lib/store_web/controllers/item_controller.ex"
+    assert shop_map()["web_repo_calls"] == []  # the example app's web layer goes through its contexts

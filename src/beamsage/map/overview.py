@@ -86,7 +86,13 @@ def _sockets(doc: Map) -> list[Block]:
 def _contexts(doc: Map) -> list[Block]:
     table = _table(["Context", "Public functions", "Schemas"], [
         ([c["module"], str(len(c["functions"])), ", ".join(c["schemas"])], c["path"]) for c in doc["contexts"]])
-    return table + _diagram(context_graph(doc)) + _reaches(doc["contexts"])
+    return table + _diagram(context_graph(doc)) + _reaches(doc["contexts"]) + _web_repo_calls(doc["web_repo_calls"])
+
+
+def _web_repo_calls(calls: list[Map]) -> list[Block]:
+    rows = [([c["module"], f"`{c['call']}` in `{c['caller']}`", f"{c['path']}:{c['line']}"], c["path"]) for c in calls]
+    return [Note("Web modules that call the Repo themselves instead of a context:"),
+            *_table(["Module", "Call", "Where"], rows)] if rows else []
 
 
 def _data(doc: Map) -> list[Block]:

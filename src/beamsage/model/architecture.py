@@ -21,6 +21,7 @@ from ..source.syntax import module_reference, string_value
 from .errorstyle import verdict
 from .lockfile import read_lock
 from .metrics import contexts, quality_metrics
+from .kinds import REQUEST_HANDLERS
 from .mixfile import read_mix_project
 from .parsed import ParsedFile
 from .phoenix.router import endpoint_of, router_of
@@ -47,6 +48,7 @@ def build_map(project: Project) -> dict[str, Any]:
         "pipelines": _pipelines(project),
         "endpoints": _endpoints(project),
         "contexts": _contexts(project),
+        "web_repo_calls": _web_repo_calls(project),
         "schemas": _schemas(project),
         "tables": _tables(project),
         "jobs": _jobs(project),
@@ -348,6 +350,25 @@ def _contexts(project: Project) -> list[dict[str, Any]]:
             "reaches_into": reaches.get(module, []),
         })
     return sorted(found, key=lambda c: c["module"])
+
+
+def _web_repo_calls(project: Project) -> list[dict[str, Any]]:
+    """Controllers, LiveViews, channels and plugs that call a Repo themselves instead of a context: the
+    business logic a thin web layer keeps out."""
+    repos = {name for name, (_, module) in project.modules.items() if "repo" in module.kinds}
+
+    def is_repo(module: str | None) -> bool:  # also a Repo the sources do not define (`MyApp.Repo` in a dep)
+        return module in repos or (module is not None and module.endswith(".Repo") and module not in project.modules)
+
+    found = []
+    for path, facts in sorted(project.files.items()):
+        handlers = {m.name for m in facts.modules if REQUEST_HANDLERS & set(m.kinds)}
+        for function in facts.functions if handlers else ():
+            if function.module in handlers:
+                found += [{"module": function.module, "caller": f"{function.module}.{function.name}/{function.arity}",
+                           "call": f"{site.module}.{site.name}/{site.arity}", "path": path, "line": site.line}
+                          for site in function.calls if is_repo(site.module)]
+    return found
 
 
 def _context_of(module: str | None, contexts: set[str]) -> str | None:
