@@ -427,8 +427,9 @@ class ClickWithoutKeyboard(FileRule):
     sends (same `phx-click` and `phx-value-*`: a modal backdrop and its
     close button, a mouse shortcut for what the keyboard can do), handlers
     a component's caller passes in (`phx-click={@row_click}`), flash
-    dismissal (`lv:clear-flash`), and spreads. Component uses are judged when the project's definition
-    passes `phx-click` to such an element through `{@rest}`.
+    dismissal (`lv:clear-flash`), and spreads. Component uses are judged
+    when the project's definition passes `phx-click` to such an element
+    through `{@rest}`.
 
     ## Why it matters
 
