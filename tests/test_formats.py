@@ -100,3 +100,12 @@ def test_text_shows_the_part_of_a_long_line_that_matters(tmp_path):
     out = run_cli("review", str(tmp_path)).stdout
     shown = [line for line in out.splitlines() if line.strip().startswith("3 |")]
     assert shown and len(shown[0]) < 140 and "String.to_atom" in shown[0] and "| ..." in shown[0]
+
+
+def test_text_underlines_a_whole_line_finding_from_its_code_not_its_indentation():
+    from conftest import ROOT
+
+    out = run_cli("review", str(ROOT / "examples" / "shop" / "lib" / "shop" / "catalog" / "product.ex"),
+                  "--no-cache").stdout
+    source = "    21 |     field :weight_grams, :integer\n"
+    assert source + "       |     " + "^" * len("field :weight_grams, :integer") + "\n" in out

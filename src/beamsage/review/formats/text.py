@@ -43,8 +43,10 @@ def _finding(report: Report, finding: Finding, style) -> list[str]:
         number = str(loc.line)
         gutter = " " * len(number)
         expanded = source.expandtabs(4)
-        start = len(source[: loc.column - 1].expandtabs(4))
-        end_column = loc.end_column if loc.end_line == loc.line and loc.end_column > loc.column else len(source) + 1
+        whole_line = not (loc.end_line == loc.line and loc.end_column > loc.column)
+        column = len(source) - len(source.lstrip()) + 1 if whole_line and loc.column == 1 else loc.column
+        start = len(source[: column - 1].expandtabs(4))  # a whole-line finding is underlined from its code
+        end_column = len(source.rstrip()) + 1 if whole_line else loc.end_column
         width = max(len(source[: end_column - 1].expandtabs(4)) - start, 1)
         if len(expanded) > _MAX_SHOWN:  # a minified or generated line (mix.lock): show the part that matters
             left = max(start - 20, 0)
