@@ -82,3 +82,12 @@ def test_example_sarif_is_what_code_scanning_accepts(tmp_path):
     mass = next(r for r in run["results"] if r["ruleId"] == "Security.MassAssignment")
     related = mass["relatedLocations"][0]["physicalLocation"]
     assert related["artifactLocation"]["uri"].endswith("lib/shop_web/controllers/order_controller.ex")
+
+
+def test_readme_opening_sample_is_what_review_prints():
+    """The review output the README opens with is copied from a real run; every line of it still appears."""
+    readme = (ROOT / "README.md").read_text()
+    sample = readme.split("```", 2)[1]  # the first fenced block
+    out = run_cli("review", str(ROOT / "examples" / "shop"), "--no-cache").stdout
+    lines = [line for line in sample.splitlines()[1:] if line.strip()]
+    assert lines and [line for line in lines if line not in out] == []
