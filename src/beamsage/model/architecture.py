@@ -24,7 +24,7 @@ from .metrics import contexts, quality_metrics
 from .kinds import REQUEST_HANDLERS
 from .mixfile import read_mix_project
 from .parsed import ParsedFile
-from .phoenix.router import endpoint_of, router_of
+from .phoenix.router import Router, endpoint_of, router_of
 from .project import Project
 from .supervision import ChildFacts, SupervisionFacts
 
@@ -38,16 +38,19 @@ _MAX_NESTING = 8
 
 def build_map(project: Project) -> dict[str, Any]:
     summary = _project(project)
+    starts = _dynamic_starts(project)
+    sites, clients = _callers(project)  # shared by processes and contexts
+    routers = _routers(project)
     return {
         "schema": MAP_SCHEMA,
         "project": summary,
-        "supervision": _supervision(project),
-        "dynamic_starts": _dynamic_starts(project),
-        "processes": _processes(project),
-        "routes": _routes(project),
-        "pipelines": _pipelines(project),
+        "supervision": _supervision(project, starts),
+        "dynamic_starts": starts,
+        "processes": _processes(project, sites, clients),
+        "routes": _routes(project, routers),
+        "pipelines": _pipelines(routers),
         "endpoints": _endpoints(project),
-        "contexts": _contexts(project),
+        "contexts": _contexts(project, clients),
         "web_repo_calls": _web_repo_calls(project),
         "schemas": _schemas(project),
         "tables": _tables(project),
@@ -73,11 +76,13 @@ def _project(project: Project) -> dict[str, Any]:
     layout = project.layout
     apps = [app for app in layout.apps if app.name]  # an umbrella's root is not an app
     own = {app.name for app in apps}
-    declared = {dep for app in layout.apps for dep in read_mix_project(layout.root / app.join("mix.exs")).deps} - own
+    mixfiles = {app.name: read_mix_project(layout.root / app.join("mix.exs")) for app in layout.apps}
+    declared = {dep for mix in mixfiles.values() for dep in mix.deps} - own
     lock = read_lock(layout.root / "mix.lock")
     locked = {dep.name: dep.version for dep in lock.deps} if lock is not None else {}
     names = sorted(declared | set(locked))
-    requirements = {app.name: read_mix_project(layout.root / app.join("mix.exs")).elixir for app in layout.apps}
+    requirements = {name: mix.elixir for name, mix in mixfiles.items()}
+    adapters = _repo_adapters(project)
     return {
         "name": layout.root.name,
         "layout": layout.kind,
@@ -85,8 +90,8 @@ def _project(project: Project) -> dict[str, Any]:
         "apps": [{"name": app.name, "path": app.path, "elixir": requirements.get(app.name)} for app in apps],
         "frameworks": sorted({_FRAMEWORKS[name] for name in names if name in _FRAMEWORKS}),
         "deps": [{"name": name, "version": locked.get(name), "direct": name in declared} for name in names],
-        "repos": sorted(name for name, (_, module) in project.modules.items() if "repo" in module.kinds),
-        "repo_adapters": _repo_adapters(project),
+        "repos": sorted(adapters),
+        "repo_adapters": adapters,
         "config_files": sorted(path for path, facts in project.files.items() if "config" in facts.kinds),
         "config_by_env": _config_by_env(project),
     }
@@ -98,9 +103,8 @@ _ADAPTER = re.compile(r"\badapter:\s*([A-Z][\w.]*)")
 def _repo_adapters(project: Project) -> dict[str, str | None]:
     """Each repo's `adapter:` from its `use Ecto.Repo` options (cached as written; an alias is expanded)."""
     found: dict[str, str | None] = {}
-    for name, (_, module) in sorted(project.modules.items()):
-        if "repo" not in module.kinds:
-            continue
+    for name in sorted(project.ecto.reach.repos):
+        module = project.modules[name][1]
         written = next((match.group(1) for use in module.uses if use.module == "Ecto.Repo"
                         and (match := _ADAPTER.search(use.argument or ""))), None)
         found[name] = _expand_alias(written, dict(module.aliases)) if written else None
@@ -125,13 +129,13 @@ def _config_by_env(project: Project) -> dict[str, list[str]]:
 # -- supervision ----------------------------------------------------------------------------------
 
 
-def _supervision(project: Project) -> list[dict[str, Any]]:
+def _supervision(project: Project, starts: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each application's tree, with nested supervisors expanded in place and, on each dynamic supervisor,
     the children started under it at runtime."""
     trees = {tree.supervisor: (path, tree) for path, facts in project.files.items() for tree in facts.supervision}
     found = [_tree(path, tree, trees, 0) for path, tree in trees.values() if tree.kind == "application"]
     started: dict[str, set[str]] = {}
-    for start in _dynamic_starts(project):
+    for start in starts:
         if start["supervisor"] and start["child"]:
             started.setdefault(start["supervisor"], set()).add(start["child"])
     restarts = _declared_restarts(project)
@@ -199,10 +203,9 @@ def _dynamic_starts(project: Project) -> list[dict[str, Any]]:
 # -- processes ------------------------------------------------------------------------------------
 
 
-def _processes(project: Project) -> list[dict[str, Any]]:
+def _processes(project: Project, sites: dict[str, list[dict[str, Any]]],
+               clients: dict[str, set[str]]) -> list[dict[str, Any]]:
     found = []
-    clients = _clients(project)
-    sites = _call_sites(project)
     messages = _messages(project)
     for path, facts in project.files.items():
         for process in facts.otp.processes if facts.otp else ():
@@ -229,64 +232,51 @@ def _messages(project: Project) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def _call_sites(project: Project) -> dict[str, list[dict[str, Any]]]:
-    """Per module, where other modules call its functions (a process's client API), in path and line order."""
-    found: dict[str, list[dict[str, Any]]] = {}
+def _callers(project: Project) -> tuple[dict[str, list[dict[str, Any]]], dict[str, set[str]]]:
+    """Per module, where other modules call its functions (a process's client API), in path and line order,
+    and the set of those modules."""
+    sites: dict[str, list[dict[str, Any]]] = {}
+    clients: dict[str, set[str]] = {}
     for (module, name, arity), callers in project.calls.callers_of.items():
         for caller, site in callers:
             by = caller.function
             if module is not None and by.module not in (None, module):
-                found.setdefault(module, []).append({"function": f"{name}/{arity}", "path": caller.path,
+                sites.setdefault(module, []).append({"function": f"{name}/{arity}", "path": caller.path,
                                                      "line": site.line, "caller": f"{by.module}.{by.name}/{by.arity}"})
-    for sites in found.values():
-        sites.sort(key=lambda s: (s["path"], s["line"]))
-    return found
-
-
-def _clients(project: Project) -> dict[str, set[str]]:
-    """Per module, the other modules that call its functions (a process's client API goes through them)."""
-    found: dict[str, set[str]] = {}
-    for (module, _, _), sites in project.calls.callers_of.items():
-        for caller, _ in sites:
-            if module is not None and caller.function.module not in (None, module):
-                found.setdefault(module, set()).add(caller.function.module)
-    return found
+                clients.setdefault(module, set()).add(by.module)
+    for found in sites.values():
+        found.sort(key=lambda s: (s["path"], s["line"]))
+    return sites, clients
 
 
 # -- routes ---------------------------------------------------------------------------------------
 
 
-def _routes(project: Project) -> list[dict[str, Any]]:
-    """Every route of every router, like `mix phx.routes`: verb, full path, target, action, pipelines."""
-    found = []
-    homes = {name: facts.path for name, (facts, _) in project.modules.items()}
-    for path, facts in project.files.items():
-        if "router" not in facts.kinds:
-            continue
-        parsed = _reparse(project.layout.root, path)
-        if parsed is None:
-            continue
-        for module in parsed.modules_of("router"):
-            for route in router_of(parsed.outline, module).routes:
-                found.append({"verb": route.verb, "path": route.full_path(), "target": route.target,
-                              "target_path": homes.get(route.target or ""),
-                              "action": route.action, "pipelines": route.pipes(), "router": module.name,
-                              "live_session": route.live_session(), "line": route.node.start_point[0] + 1})
-    return found
-
-
-def _pipelines(project: Project) -> list[dict[str, Any]]:
-    """Each router's pipelines with their plugs in order (`plug :fetch_session`, `plug MyAppWeb.Auth`)."""
+def _routers(project: Project) -> list[tuple[str, str, Router]]:
+    """`(path, module, router)` of every router, each file read once for its routes and its pipelines."""
     found = []
     for path, facts in project.files.items():
         parsed = _reparse(project.layout.root, path) if "router" in facts.kinds else None
         for module in parsed.modules_of("router") if parsed is not None else ():
-            for pipeline in router_of(parsed.outline, module).pipelines.values():
-                found.append({"router": module.name, "name": pipeline.name, "path": path,
-                              "line": pipeline.node.start_point[0] + 1,
-                              "plugs": [plug.name + (" (conditional)" if plug.conditional else "")
-                                        for plug in pipeline.plugs]})
+            found.append((path, module.name, router_of(parsed.outline, module)))
     return found
+
+
+def _routes(project: Project, routers: list[tuple[str, str, Router]]) -> list[dict[str, Any]]:
+    """Every route of every router, like `mix phx.routes`: verb, full path, target, action, pipelines."""
+    homes = {name: facts.path for name, (facts, _) in project.modules.items()}
+    return [{"verb": route.verb, "path": route.full_path(), "target": route.target,
+             "target_path": homes.get(route.target or ""),
+             "action": route.action, "pipelines": route.pipes(), "router": name,
+             "live_session": route.live_session(), "line": route.node.start_point[0] + 1}
+            for _, name, router in routers for route in router.routes]
+
+
+def _pipelines(routers: list[tuple[str, str, Router]]) -> list[dict[str, Any]]:
+    """Each router's pipelines with their plugs in order (`plug :fetch_session`, `plug MyAppWeb.Auth`)."""
+    return [{"router": name, "name": pipeline.name, "path": path, "line": pipeline.node.start_point[0] + 1,
+             "plugs": [plug.name + (" (conditional)" if plug.conditional else "") for plug in pipeline.plugs]}
+            for path, name, router in routers for pipeline in router.pipelines.values()]
 
 
 def _endpoints(project: Project) -> list[dict[str, Any]]:
@@ -314,7 +304,7 @@ def _endpoints(project: Project) -> list[dict[str, Any]]:
 
 
 def _reparse(root: Path, path: str) -> ParsedFile | None:
-    """Routers are read again: their routes are not among the cached facts."""
+    """Routers, endpoints and sockets are read again: their routes, plugs and channels are not cached facts."""
     try:
         data = (root / path).read_bytes()
         decode_source(data)
@@ -326,13 +316,12 @@ def _reparse(root: Path, path: str) -> ParsedFile | None:
 # -- data and jobs --------------------------------------------------------------------------------
 
 
-def _contexts(project: Project) -> list[dict[str, Any]]:
+def _contexts(project: Project, clients: dict[str, set[str]]) -> list[dict[str, Any]]:
     """Each context with its public API, the schemas under its namespace (`Shop.Catalog.Product`) and the other
     contexts that call it."""
     found = []
     listed = contexts(project)
     names = {module for _, module in listed}
-    clients = _clients(project)
     reaches = _reaches(project, names)
     schemas: dict[str, list[str]] = {}
     for name, (_, facts) in project.modules.items():
@@ -355,11 +344,7 @@ def _contexts(project: Project) -> list[dict[str, Any]]:
 def _web_repo_calls(project: Project) -> list[dict[str, Any]]:
     """Controllers, LiveViews, channels and plugs that call a Repo themselves instead of a context: the
     business logic a thin web layer keeps out."""
-    repos = {name for name, (_, module) in project.modules.items() if "repo" in module.kinds}
-
-    def is_repo(module: str | None) -> bool:  # also a Repo the sources do not define (`MyApp.Repo` in a dep)
-        return module in repos or (module is not None and module.endswith(".Repo") and module not in project.modules)
-
+    is_repo = project.ecto.reach.is_repo
     found = []
     for path, facts in sorted(project.files.items()):
         handlers = {m.name for m in facts.modules if REQUEST_HANDLERS & set(m.kinds)}
@@ -367,7 +352,7 @@ def _web_repo_calls(project: Project) -> list[dict[str, Any]]:
             if function.module in handlers:
                 found += [{"module": function.module, "caller": f"{function.module}.{function.name}/{function.arity}",
                            "call": f"{site.module}.{site.name}/{site.arity}", "path": path, "line": site.line}
-                          for site in function.calls if is_repo(site.module)]
+                          for site in function.calls if site.module and is_repo(site.module)]
     return found
 
 
@@ -385,14 +370,11 @@ def _reaches(project: Project, names: set[str]) -> dict[str, list[dict[str, Any]
     """Per context, where its code (the context and the modules under its namespace) queries another context's
     schemas or calls their functions (`Catalog.Product.changeset/2` from `Orders`): boundaries crossed
     around the other context's API. Associations between schemas are not counted."""
-    def owner(module: str | None) -> str | None:
-        return _context_of(module, names)
-
     schemas = {name for name, (_, facts) in project.modules.items() if "schema" in facts.kinds}
     found: dict[str, list[dict[str, Any]]] = {}
 
     def add(context: str | None, schema: str, path: str, line: int, how: str) -> None:
-        other = owner(schema)
+        other = _context_of(schema, names)
         if context is not None and other is not None and other != context:
             found.setdefault(context, []).append(
                 {"schema": schema, "context": other, "path": path, "line": line, "how": how})
@@ -401,12 +383,12 @@ def _reaches(project: Project, names: set[str]) -> dict[str, list[dict[str, Any]
         module_here = facts.modules[0].name if len(facts.modules) == 1 else None
         for query in facts.queries:
             if query.schema in schemas:
-                add(owner(module_here), query.schema, path, query.line, "query")
+                add(_context_of(module_here, names), query.schema, path, query.line, "query")
     for (module, name, arity), callers in project.calls.callers_of.items():
         if module in schemas:
             for caller, site in callers:
                 if "schema" not in project.kinds_of(caller.function.module or ""):
-                    add(owner(caller.function.module), module, caller.path, site.line, f"calls {name}/{arity}")
+                    add(_context_of(caller.function.module, names), module, caller.path, site.line, f"calls {name}/{arity}")
     for sites in found.values():
         sites.sort(key=lambda s: (s["path"], s["line"]))
     return found
