@@ -289,12 +289,11 @@ def _handler_reaching(project: Project, key) -> str | None:
     directly or through up to four project functions."""
     if _is_handler(project, key[0]):
         return f"{key[0]}.{key[1]}/{key[2]}"
-    callers_of = _callers_of(project)
     seen, frontier = {key}, [key]
     for _ in range(4):
         next_frontier = []
         for target in frontier:
-            for caller in callers_of.get(target, ()):
+            for caller in dict.fromkeys(c.key for c, _ in project.calls.callers_of.get(target, ())):
                 if caller in seen:
                     continue
                 if caller[0] and _is_handler(project, caller[0]):
@@ -303,19 +302,6 @@ def _handler_reaching(project: Project, key) -> str | None:
                 next_frontier.append(caller)
         frontier = next_frontier
     return None
-
-
-def _callers_of(project: Project) -> dict:
-    cached = project.__dict__.get("_otp_callers_of")
-    if cached is None:
-        cached = {}
-        graph = project.calls
-        for caller, site in graph.calls():
-            resolved = graph.resolve(caller, site)
-            if isinstance(resolved, tuple) and resolved != caller.key:
-                cached.setdefault(resolved, set()).add(caller.key)
-        project.__dict__["_otp_callers_of"] = cached
-    return cached
 
 
 def _is_handler(project: Project, module: str) -> bool:
