@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 
 from tree_sitter import Node
 
+from ...model.ecto.queries import is_repo_call
 from ...model.facts import BroadcastFacts, FileFacts, ProcessFacts
 from ...model.kinds import REQUEST_HANDLERS
 from ...model.liveview.project import liveviews
@@ -220,7 +221,7 @@ class HeavyInit(FileRule):
             body = start.args[0]
             for call in file.outline.calls:
                 if body.start_byte <= call.node.start_byte < body.end_byte and (
-                        _http(call) or _direct_repo(call)):
+                        _http(call) or is_repo_call(call)):
                     yield self.finding(
                         file.path, file.span(call.node),
                         f"The function `{_shown(start)}` runs as the agent's init calls `{_shown(call)}`; "
@@ -262,11 +263,6 @@ class HeavyInit(FileRule):
                     "wait for the response.",
                     fix=self._FIX)
                 break
-
-
-def _direct_repo(call: Call) -> bool:
-    module = call.module or ""
-    return (module == "Repo" or module.endswith(".Repo")) and not call.capture
 
 
 @register
