@@ -24,6 +24,7 @@ from ...source.syntax import (
     keyword,
     string_value,
     text,
+    walk,
 )
 from .facts import (
     Change,
@@ -174,13 +175,7 @@ def _data_call_node(node: Node) -> bool:
 
 def _holds_dsl(node: Node) -> bool:
     """Whether a migration DSL call (`alter`, `add`, `execute`...) sits inside `node`."""
-    stack = list(node.named_children)
-    while stack:
-        child = stack.pop()
-        if child.type == "call" and call_name(child) in _DSL:
-            return True
-        stack.extend(child.named_children)
-    return False
+    return any(child.type == "call" and call_name(child) in _DSL for child in walk(node) if child is not node)
 
 
 def _attribute_true(module: ModuleDef, name: str) -> bool:
