@@ -22,12 +22,13 @@ when the source names it (`""` otherwise, and `:assoc` for `build_assoc`).
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from tree_sitter import Node
 
-from ...source.parse import query
-from ...source.syntax import Call, Clause, atom_value, innermost, module_reference, operator, string_value, text
+from ...source.syntax import (Call, Clause, atom_value, innermost, keyword_pairs, module_reference, operator,
+                              string_value)
 from .facts import FieldWrites
 from .literals import names
 
@@ -37,6 +38,7 @@ if TYPE_CHECKING:
 _CHANGESET = (None, "Ecto.Changeset")
 _PUT = frozenset({"put_change", "force_change", "put_assoc", "cast_assoc", "put_embed", "cast_embed"})
 _MAX_UP = 12
+_PERCENT = re.compile(rb"%")
 
 Key = tuple[str | None, str, int]
 
@@ -104,8 +106,7 @@ def _call_writes(call: Call, add) -> None:
 
 def _struct_writes(file: ParsedFile, add) -> None:
     """Keys of struct literals and map updates that build values (not patterns)."""
-    maps = sorted(query("elixir", "(map) @map").captures(file.tree.root_node).get("map", []),
-                  key=lambda n: n.start_byte)
+    maps = _maps(file)
     if not maps:
         return
     clauses = sorted(file.outline.clauses, key=lambda c: c.node.start_byte)
@@ -123,6 +124,18 @@ def _struct_writes(file: ParsedFile, add) -> None:
             continue
         pairs = update.child_by_field_name("right") if update is not None else content
         add(clauses[owner], _keyword_keys(pairs))
+
+
+def _maps(file: ParsedFile) -> list[Node]:
+    """The file's map and struct nodes, in source order: found from their `%` in the text and checked against
+    the tree (strings and comments hold `%` too), which costs far less than a tree query over every file."""
+    root, found = file.tree.root_node, []
+    for match in _PERCENT.finditer(file.doc.data):
+        token = root.descendant_for_byte_range(match.start(), match.start() + 1)
+        parent = token.parent if token is not None else None
+        if parent is not None and parent.type == "map" and parent.start_byte == match.start():
+            found.append(parent)
+    return found
 
 
 def _in_pattern(node: Node, clause: Clause) -> bool:
@@ -149,10 +162,7 @@ def _keyword_keys(node: Node | None) -> tuple[str, ...]:
     children = [node] if node is not None and node.type == "keywords" else node.named_children if node else []
     for child in children:
         if child.type == "keywords":
-            for pair in child.named_children:
-                key = pair.child_by_field_name("key")
-                if key is not None:
-                    keys.append(text(key).rstrip().rstrip(":").strip('"'))
+            keys += [key for key, _ in keyword_pairs(child)]
         elif child.type == "binary_operator" and operator(child) == "=>":
             key = atom_value(child.child_by_field_name("left"))
             if key:
