@@ -538,10 +538,11 @@ class NotNullNeverCast(ProjectRule):
     def check(self, project: Project) -> Iterable[Finding]:
         view = SchemaView(project)
         written = _Written(project)
+        triggers = {id(database): _trigger_sql(database) for database in project.ecto.databases}
         for path, schema, tables in view.schemas():
             if not schema.cast or "cast" in schema.unknown or written.dynamic_for(schema) \
                     or not all(database.is_certain(table) for database, table in tables) \
-                    or any(_triggered(database, table.name) for database, table in tables):
+                    or any(_triggered(triggers[id(database)], table.name) for database, table in tables):
                 continue
             skip = set(schema.primary_key) | set(schema.timestamps) | _TIMESTAMPS | {"id"}
             for column_name, line, what, setters in self._settable(project, schema, written):
@@ -591,15 +592,16 @@ def _must_be_given(column: ColumnState) -> bool:
             and not serial and kind is not None)
 
 
-def _triggered(database: Database, table: str) -> bool:
-    """Whether an `execute` of the migrations creates a trigger that names `table` (it may fill columns)."""
+def _trigger_sql(database: Database) -> list[str]:
+    """The SQL of the migrations' `execute`s that create triggers (read once per database)."""
+    return [statement.sql for step in database.steps for statement in step.migration.statements
+            if statement.kind == "execute" and statement.sql and _TRIGGER.search(statement.sql)]
+
+
+def _triggered(trigger_sql: list[str], table: str) -> bool:
+    """Whether a trigger the migrations create names `table` (it may fill columns)."""
     pattern = re.compile(rf"\b{re.escape(table)}\b", re.IGNORECASE)
-    for step in database.steps:
-        for statement in step.migration.statements:
-            sql = statement.sql or ""
-            if statement.kind == "execute" and _TRIGGER.search(sql) and pattern.search(sql):
-                return True
-    return False
+    return any(pattern.search(sql) for sql in trigger_sql)
 
 
 class _Written:
