@@ -107,12 +107,12 @@ def render_dot(doc: Map) -> str:
     lines = ["digraph architecture {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
     edges: list[str] = []
     lines += _dot_cluster("supervision", "Supervision tree", _dot_tree_nodes(doc, edges))
-    lines += _dot_cluster("contexts", "Contexts", [f'    {_dot(c["module"])};' for c in doc["contexts"]])
-    edges += [f"  {_dot(caller)} -> {_dot(c['module'])};" for c in doc["contexts"] for caller in c["called_by_contexts"]]
+    lines += _dot_cluster("contexts", "Contexts", [f'    {_quote(c["module"])};' for c in doc["contexts"]])
+    edges += [f"  {_quote(caller)} -> {_quote(c['module'])};" for c in doc["contexts"] for caller in c["called_by_contexts"]]
     tables = {t["name"] for t in doc["tables"]}
-    lines += _dot_cluster("tables", "Tables", [f'    {_dot("table " + t)} [label={_quote(t)}, shape=cylinder];'
+    lines += _dot_cluster("tables", "Tables", [f'    {_quote("table " + t)} [label={_quote(t)}, shape=cylinder];'
                                                for t in sorted(tables)])
-    edges += [f'  {_dot("table " + t["name"])} -> {_dot("table " + c["references"])} [label={_quote(c["name"])}];'
+    edges += [f'  {_quote("table " + t["name"])} -> {_quote("table " + c["references"])} [label={_quote(c["name"])}];'
               for t in doc["tables"] for c in t["columns"] if c["references"] in tables]
     return "\n".join([*lines, *edges, "}"]) + "\n"
 
@@ -121,18 +121,18 @@ def _dot_tree_nodes(doc: Map, edges: list[str]) -> list[str]:
     nodes: list[str] = []
 
     def walk(tree: Map, depth: int) -> None:
-        parent = _dot(tree["supervisor"])
+        parent = _quote(tree["supervisor"])
         nodes.append(f"    {parent};")
         for index, child in enumerate(tree["children"], 1):
             name = child["module"] or child["spec"]
-            node = _dot(f"{tree['supervisor']} {index} {name}")
+            node = _quote(f"{tree['supervisor']} {index} {name}")
             nodes.append(f"    {node} [label={_quote(f'{index}. {_child_label(child)}')}];")
             edges.append(f"  {parent} -> {node};")
             if "tree" in child and depth < 8:
-                edges.append(f"  {node} -> {_dot(child['tree']['supervisor'])};")
+                edges.append(f"  {node} -> {_quote(child['tree']['supervisor'])};")
                 walk(child["tree"], depth + 1)
             for started in child.get("started_dynamically", ()):
-                dynamic = _dot(f"{tree['supervisor']} {index} {started}")
+                dynamic = _quote(f"{tree['supervisor']} {index} {started}")
                 nodes.append(f"    {dynamic} [label={_quote(f'{started} (dynamic)')}, style=dashed];")
                 edges.append(f"  {node} -> {dynamic} [style=dashed];")
 
@@ -143,10 +143,6 @@ def _dot_tree_nodes(doc: Map, edges: list[str]) -> list[str]:
 
 def _dot_cluster(name: str, label: str, body: list[str]) -> list[str]:
     return [f"  subgraph cluster_{name} {{", f"    label={_quote(label)};", *body, "  }"] if body else []
-
-
-def _dot(name: str) -> str:
-    return _quote(name)
 
 
 def _quote(value: str) -> str:
