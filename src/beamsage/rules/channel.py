@@ -15,7 +15,7 @@ from tree_sitter import Node
 
 from ..model.ecto.reach import is_write
 from ..model.parsed import ParsedFile
-from ..source.syntax import Call, Clause, ModuleDef, string_value, text, variables, walk
+from ..source.syntax import Call, Clause, ModuleDef, operator, string_value, text, variables, walk
 from .base import Confidence, FileRule, Finding, Severity, register
 
 
@@ -269,7 +269,7 @@ def _rebound(clause: Clause, name: str, before: Node) -> bool:
     for node in walk(clause.body):
         if node.start_byte >= before.start_byte:
             continue
-        if node.type == "binary_operator" and text(node.child_by_field_name("operator")) == "=":
+        if node.type == "binary_operator" and operator(node) == "=":
             left = node.child_by_field_name("left")
             if left is not None and left.type == "identifier" and text(left) == name:
                 return True
