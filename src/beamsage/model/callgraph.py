@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from .facts import CallSite, FunctionCalls
 
@@ -53,6 +53,27 @@ class CallGraph:
             resolved = self.resolve(caller, site)
             if isinstance(resolved, tuple) and resolved != caller.key:
                 found.setdefault(resolved, []).append((caller, site))
+        return found
+
+    def nearest_callers(self, key: FunctionKey, accept: Callable[[Caller], bool], depth: int = 4,
+                        skip: Callable[[Caller, CallSite], bool] | None = None) -> list[tuple[Caller, CallSite]]:
+        """The call sites in functions `accept` takes that reach `key`, directly or through up to `depth`
+        project functions, at the nearest distance only; call sites `skip` rejects are not followed."""
+        found, seen, frontier = [], {key}, [key]
+        for _ in range(depth):
+            next_frontier = []
+            for target in frontier:
+                for caller, site in self.callers_of.get(target, ()):
+                    if skip is not None and skip(caller, site):
+                        continue
+                    if accept(caller):
+                        found.append((caller, site))
+                    elif caller.key not in seen:
+                        seen.add(caller.key)
+                        next_frontier.append(caller.key)
+            if found:
+                return found
+            frontier = next_frontier
         return found
 
     @cached_property

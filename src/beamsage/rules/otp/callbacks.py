@@ -578,26 +578,16 @@ class InfiniteCallTimeout(FileRule):
             yield self.finding(path, span, message, related=related, fix=self._FIX)
 
 
-def _request_callers(project: Project, key, depth: int = 4) -> list:
+def _request_callers(project: Project, key) -> list:
     """The call sites in request handlers (controllers, LiveViews, channels, plugs) that reach a function,
-    through up to `depth` project functions; nearest first."""
-    found, seen, frontier = [], {key}, [key]
-    for _ in range(depth):
-        next_frontier = []
-        for target in frontier:
-            for caller, site in project.calls.callers_of.get(target, ()):
-                module = caller.function.module
-                if _runs_detached(project, caller, site):
-                    continue
-                if module is not None and not REQUEST_HANDLERS.isdisjoint(project.kinds_of(module)):
-                    found.append((caller, site))
-                elif caller.key not in seen:
-                    seen.add(caller.key)
-                    next_frontier.append(caller.key)
-        if found:
-            return found
-        frontier = next_frontier
-    return found
+    through up to four project functions; nearest first. Code handed to a Task does not count."""
+    return project.calls.nearest_callers(
+        key, lambda caller: _handler(project, caller.function.module),
+        skip=lambda caller, site: _runs_detached(project, caller, site))
+
+
+def _handler(project: Project, module: str | None) -> bool:
+    return module is not None and not REQUEST_HANDLERS.isdisjoint(project.kinds_of(module))
 
 
 def _runs_detached(project: Project, caller, site) -> bool:

@@ -289,19 +289,12 @@ def _handler_reaching(project: Project, key) -> str | None:
     directly or through up to four project functions."""
     if _is_handler(project, key[0]):
         return f"{key[0]}.{key[1]}/{key[2]}"
-    seen, frontier = {key}, [key]
-    for _ in range(4):
-        next_frontier = []
-        for target in frontier:
-            for caller in dict.fromkeys(c.key for c, _ in project.calls.callers_of.get(target, ())):
-                if caller in seen:
-                    continue
-                if caller[0] and _is_handler(project, caller[0]):
-                    return f"{caller[0]}.{caller[1]}/{caller[2]}"
-                seen.add(caller)
-                next_frontier.append(caller)
-        frontier = next_frontier
-    return None
+    found = project.calls.nearest_callers(key, lambda caller: bool(caller.function.module)
+                                          and _is_handler(project, caller.function.module))
+    if not found:
+        return None
+    function = found[0][0].function
+    return f"{function.module}.{function.name}/{function.arity}"
 
 
 def _is_handler(project: Project, module: str) -> bool:
