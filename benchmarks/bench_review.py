@@ -62,7 +62,7 @@ REVIEW = ("review", "-f", "json", "-q")
 MAP = ("map", "-f", "json")
 
 
-def timed_review(root: Path, cache_dir: Path, command: tuple[str, ...] = REVIEW) -> tuple[float, float, int]:
+def timed_run(root: Path, cache_dir: Path, command: tuple[str, ...] = REVIEW) -> tuple[float, float, int]:
     """Run the CLI once (`review`, or `map` when told); (seconds, peak RSS in MiB of the largest process,
     exit code)."""
     env = {**os.environ, "BEAMSAGE_CACHE_DIR": str(cache_dir)}
@@ -92,13 +92,13 @@ def main() -> None:
         files = source_files(discover(root))
         parse_seconds, lines = min(parse_alone(root, files) for _ in range(args.runs))
         once_seconds = min(parse_files_once(root, files) for _ in range(args.runs))
-        colds = [timed_review(root, Path(tmp) / f"cache{run}") for run in range(args.runs)]
+        colds = [timed_run(root, Path(tmp) / f"cache{run}") for run in range(args.runs)]
         if any(code not in (0, 1) for _, _, code in colds):
             sys.exit("beamsage review failed")
         cold, cold_rss, _ = min(colds)
-        warm, warm_rss, _ = min(timed_review(root, Path(tmp) / "cache0") for _ in range(args.runs))
-        cold_map = min(timed_review(root, Path(tmp) / f"map{run}", MAP)[0] for run in range(args.runs))
-        warm_map = min(timed_review(root, Path(tmp) / "map0", MAP)[0] for _ in range(args.runs))
+        warm, warm_rss, _ = min(timed_run(root, Path(tmp) / "cache0") for _ in range(args.runs))
+        cold_map = min(timed_run(root, Path(tmp) / f"map{run}", MAP)[0] for run in range(args.runs))
+        warm_map = min(timed_run(root, Path(tmp) / "map0", MAP)[0] for _ in range(args.runs))
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"project            {root if args.project else f'generated, {args.modules} modules'}")
